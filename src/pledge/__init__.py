@@ -1,0 +1,1 @@
+"""pledge: a site and its data handling that keep their privacy policy."""

@@ -1,0 +1,177 @@
+"""The ``pledge`` command.
+
+Policy subcommands run without Django, so a policy can be checked and rendered anywhere. Other
+subcommands configure Django from the environment (``PLEDGE_POLICY``, ``PLEDGE_DATA_DIR``,
+``DATABASE_URL``, ``PLEDGE_KEY_DIR``) and run. Any word pledge does not know is handed to
+Django's management commands (``pledge migrate``, ``pledge createsuperuser``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+# Subcommands of the command contract (docs/operations.md) that later work delivers; until
+# then each says so plainly instead of pretending.
+PLANNED: dict[str, str] = {
+    "demo": "synthetic history to explore (retention timeline)",
+    "vault": "vault key management",
+    "sweep": "retention sweeps",
+    "logs": "access log ingest and statistics",
+    "mail": "mail import and fetch",
+    "accounts": "legacy account import",
+    "marketing": "the marketing list",
+    "payments": "payment import",
+    "stats": "anonymised order statistics",
+    "rights": "data-subject requests",
+    "disclose": "the disclosure register",
+    "conform": "conformance checks",
+}
+
+
+BUILT = ("serve", "check", "policy")
+
+
+def _policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    policy = sub.add_parser("policy", help="check, render, or describe a policy file")
+    actions = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("check", help="validate a policy file")
+    check.add_argument("file", type=Path)
+    render = actions.add_parser("render", help="render the privacy notice")
+    render.add_argument("file", type=Path)
+    render.add_argument("--format", choices=("html", "md"), default="md")
+    render.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    actions.add_parser("schema", help="print the JSON Schema of policy files")
+    imp = actions.add_parser("import", help="draft a policy from a prose notice")
+    imp.add_argument("notice", type=Path)
+    imp.add_argument("-o", "--output", type=Path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pledge",
+        description="Run a site and its data handling so that its privacy policy holds.",
+        epilog="Any other word is passed to Django's management commands.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="serve the site over HTTPS, with an HTTP redirect")
+    serve.add_argument("--policy", type=Path, help="policy file (default: $PLEDGE_POLICY)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443, help="HTTPS port")
+    serve.add_argument("--http-port", type=int, default=8080, help="port that only redirects")
+    serve.add_argument("--cert", type=Path, help="TLS certificate (PEM); default: generated")
+    serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
+    check = sub.add_parser("check", help="system checks, deployment checks included")
+    check.add_argument("--policy", type=Path)
+    _policy_commands(sub)
+    for name, what in PLANNED.items():
+        planned = sub.add_parser(name, help=f"{what} (not yet built)", add_help=False)
+        planned.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from pledge.policy import PolicyError, load
+
+    if args.action == "schema":
+        from pledge.policy.schema import Policy
+
+        print(json.dumps(Policy.model_json_schema(), indent=2))
+        return EXIT_OK
+    if args.action == "import":
+        print(
+            "pledge policy import: drafting a policy from prose is not yet built", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        policy = load(args.file)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{args.file}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.action == "check":
+        print(f"{args.file}: valid policy {policy.id!r} ({len(policy.categories)} categories)")
+        return EXIT_OK
+    from pledge.policy.notice import render, render_page
+
+    text = render_page(policy) if args.format == "html" else render(policy, "md")
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _use_policy(path: Path | None) -> None:
+    if path is not None:
+        os.environ["PLEDGE_POLICY"] = str(path.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledge.settings")
+
+
+def _django(argv: Sequence[str]) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledge.settings")
+    try:
+        execute_from_command_line(["pledge", *argv])
+    except ImproperlyConfigured as exc:
+        print(f"pledge: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_FAIL
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _use_policy(args.policy)
+    from pledge.web.server import serve
+
+    return serve(
+        host=args.host, port=args.port, http_port=args.http_port, cert=args.cert, key=args.key
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Every system check (datamap warnings are shown), then the deployment checks strictly:
+    a served configuration must draw no security warning at all."""
+    _use_policy(args.policy)
+    status = _django(["check", "--deploy", "--fail-level", "ERROR"])
+    if status != EXIT_OK:
+        return status
+    return _django(["check", "--deploy", "--tag", "security", "--fail-level", "WARNING"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in {*BUILT, *PLANNED}:
+        return _django(argv)
+    args = parser.parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "policy": _policy,
+        "serve": _serve,
+        "check": _check,
+    }
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command in PLANNED:
+        print(
+            f"pledge {args.command}: {PLANNED[args.command]} is not yet built in this version",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The erasure service: one subject's data erased everywhere the policy lets it go.
+
+Rights requests, account closing and retention all call ``subject_erase``; none reimplements
+it. For each category the subject has data in, the outcome is one of:
+
+- erased (how many records), by each holder's strategy, keys shredded first;
+- kept until a date under a rule: the category's minimum keep has not passed, a legal duty
+  keeps it whatever the person asks, or a legal hold applies;
+- not held;
+- held only unlinked to any person (log lines by IP address), so nothing can be found for them.
+
+When every category the subject had is erased, the subject's blind-index entry goes too, so
+their address no longer finds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from pledge.audit.services import audit_record
+from pledge.datamap import registry
+from pledge.datamap.registry import Holder, Strategy
+from pledge.policy.calendar import deadline
+from pledge.vault import keyring
+from pledge.vault.services import subject_shred
+
+Status = Literal["erased", "kept", "not-held", "unlinked"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    category: str
+    status: Status
+    count: int = 0
+    until: dt.datetime | None = None
+    rule: str = ""
+
+    def words(self, zone: str | None = None) -> str:
+        if self.status == "erased":
+            return f"erased ({self.count} record{'s' if self.count != 1 else ''})"
+        if self.status == "not-held":
+            return "not held"
+        if self.status == "unlinked":
+            return "held only in a form that cannot be linked to a person (such as by IP address)"
+        when = "until further notice"
+        if self.until is not None:
+            local = self.until.astimezone(dt.UTC if zone is None else _zone(zone))
+            when = f"until {local:%-d %B %Y}"
+        return f"kept {when} under {self.rule}"
+
+
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _holders_by_category() -> tuple[dict[str, list[Holder]], set[str]]:
+    """Holders that can find a subject's rows, by category; and categories held unlinked."""
+    linked: dict[str, list[Holder]] = defaultdict(list)
+    unlinked = {s.category for s in registry.store_holders()}
+    for holder in registry.holders():
+        category = holder.category_in(settings.POLICY)
+        if holder.subject is not None:
+            linked[category].append(holder)
+        else:
+            unlinked.add(category)
+    return linked, unlinked - set(linked)
+
+
+def _kept(category: str, rows: list[tuple[Holder, list]], now: dt.datetime) -> Outcome | None:
+    """Why a category cannot be erased now, or None when it can."""
+    policy = settings.POLICY
+    declared = policy.category(category)
+    if declared is None:
+        return None
+    rule = declared.retention
+    deadlines = [
+        deadline(holder.anchor_of(row) or now, rule, policy.time_zone)
+        for holder, records in rows
+        for row in records
+    ]
+    restricted = [h for h, records in rows if records and h.strategy is Strategy.KEEP_RESTRICTED]
+    if not rule.erasable_on_request or restricted:
+        dues = [d.due_at for d in deadlines if d.due_at is not None]
+        reason = rule.reason or "a legal duty to keep these records"
+        return Outcome(
+            category, "kept", sum(len(r) for _, r in rows), max(dues, default=None),
+            f"the retention rule for {declared.name.lower()}: {reason}",
+        )  # fmt: skip
+    erasable = max((d.erasable_at for d in deadlines), default=now)
+    if now < erasable:
+        return Outcome(
+            category, "kept", sum(len(r) for _, r in rows), erasable,
+            f"the minimum keep of {rule.minimum.words()} for {declared.name.lower()}"
+            + (f" ({rule.reason})" if rule.reason else ""),
+        )  # fmt: skip
+    return None
+
+
+def _apply(holder: Holder, subject_id: uuid.UUID) -> int:
+    rows = holder.rows_of(subject_id)
+    if holder.strategy in (Strategy.SHRED, Strategy.DELETE_ROWS):
+        count, _ = rows.delete()
+        return count
+    if holder.strategy is Strategy.ANONYMISE:
+        return rows.update(**dict.fromkeys(holder.personal_fields))
+    return 0
+
+
+def subject_erase(
+    *,
+    subject_id: uuid.UUID,
+    reason: str,
+    categories: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+    actor: str = "system",
+) -> list[Outcome]:
+    """Erase what the policy lets go of one subject; say, per category, what happened."""
+    now = now or timezone.now()
+    by_category, unlinked = _holders_by_category()
+    keyed = {ref.category for ref in keyring.subject_refs(subject_id)}
+    every = {c.id for c in settings.POLICY.categories} | set(by_category) | keyed
+    wanted = set(categories) if categories is not None else every
+    wanted.discard("subject.identity")  # goes last, with the blind index, when all else has
+    outcomes: list[Outcome] = []
+    for category in sorted(wanted):
+        holders = by_category.get(category, [])
+        rows = [(h, list(h.rows_of(subject_id))) for h in holders]
+        held = sum(len(r) for _, r in rows)
+        if not held and category not in keyed:
+            outcomes.append(Outcome(category, "unlinked" if category in unlinked else "not-held"))
+            continue
+        kept = _kept(category, rows, now)
+        if kept is not None:
+            outcomes.append(kept)
+            continue
+        keyring.shred(
+            [keyring.KeyRef(category=category, subject=subject_id)], reason=f"erasure: {reason}"
+        )
+        with transaction.atomic():
+            count = sum(_apply(holder, subject_id) for holder in holders)
+            audit_record(
+                action="subject.erased", category=category, count=count, rule=reason,
+                subject=subject_id, actor=actor,
+            )  # fmt: skip
+        outcomes.append(Outcome(category, "erased", count))
+    if categories is None and all(o.status != "kept" for o in outcomes):
+        subject_shred(subject_id=subject_id, reason=f"erasure: {reason}")
+    return outcomes

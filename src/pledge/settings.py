@@ -1,0 +1,251 @@
+"""Django settings, derived from the environment and the active policy.
+
+The policy decides what the site may do (which cookies, how long a session lives, whether HTTPS
+is required); settings only translate it. A policy that does not load stops everything here,
+with every problem listed: nothing starts on a broken promise.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from pledge.policy import PolicyError, load
+from pledge.policy.calendar import Duration
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent.parent
+
+POLICY_PATH = Path(os.environ.get("PLEDGE_POLICY", REPO_DIR / "policies" / "japan-centre.yaml"))
+try:
+    POLICY = load(POLICY_PATH)
+except PolicyError as exc:
+    raise ImproperlyConfigured(f"the policy {POLICY_PATH} cannot be used:\n{exc}") from None
+
+DATA_DIR = Path(os.environ.get("PLEDGE_DATA_DIR", Path.cwd() / "var")).resolve()
+KEY_DIR = Path(os.environ.get("PLEDGE_KEY_DIR", Path.home() / ".config" / "pledge")).expanduser()
+
+DEBUG = os.environ.get("PLEDGE_DEBUG") == "1"
+SECRET_KEY = os.environ.get("PLEDGE_SECRET_KEY", "")
+if not SECRET_KEY:
+    # The secret signs sessions and reset links; it lives beside the master key, outside the
+    # data directory, so a copy of the data cannot forge them.
+    from pledge.web.secret import secret_key
+
+    SECRET_KEY = secret_key(KEY_DIR)
+
+ALLOWED_HOSTS = os.environ.get("PLEDGE_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "pledge.vault",
+    "pledge.datamap",
+    "pledge.notices",
+    "pledge.audit",
+    "pledge.accounts",
+    "pledge.web",
+]
+if os.environ.get("PLEDGE_TESTING") == "1":
+    # Models that exercise the vault and datamap; never installed outside the test suite.
+    INSTALLED_APPS.append("tests.vaultcases")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "pledge.urls"
+ASGI_APPLICATION = "pledge.asgi.application"
+WSGI_APPLICATION = "pledge.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "pledge.web.context.site",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------
+
+SQLITE_OPTIONS = {
+    # Immediate transactions take the write lock at BEGIN, so two writers queue on the busy
+    # timeout instead of failing with "database is locked" half-way through.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    # auto_vacuum only takes effect before the first table exists; setting it on every
+    # connection means the very first one, on an empty file, fixes it for good.
+    "init_command": (
+        "PRAGMA auto_vacuum=INCREMENTAL;"
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA secure_delete=ON;"
+    ),
+}
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "pledge.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
+            "TEST": {"NAME": os.environ.get("PLEDGE_TEST_SQLITE")},
+        }
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = SQLITE_OPTIONS
+    return config
+
+
+def _keys_database(data: dict) -> dict:
+    """The key database: never a schema of the data database, so no data backup holds keys."""
+    url = os.environ.get("PLEDGE_KEYS_DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    elif data["ENGINE"] == "django.db.backends.postgresql":
+        config = {**data, "NAME": f"{data['NAME']}_keys", "TEST": {"NAME": None}}
+    else:
+        KEY_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": KEY_DIR / "keys.sqlite3"}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = SQLITE_OPTIONS
+    return config
+
+
+DATABASES = {"default": _database()}
+DATABASES["keys"] = _keys_database(DATABASES["default"])
+DATABASE_ROUTERS = ["pledge.vault.routers.KeyDatabaseRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- accounts ------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["pledge.accounts.backends.EmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]  # fmt: skip
+LOGIN_URL = "/account/sign-in/"
+
+# --- sessions and cookies: only what the policy declares ------------------------------------
+
+
+def _visitor_session_cookie() -> str:
+    cookies = POLICY.visitor_cookies()
+    return cookies[0].name if cookies else "session"
+
+
+SESSION_COOKIE_NAME = _visitor_session_cookie()
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+
+def _seconds(duration: Duration) -> int:
+    """Nominal seconds (a year of 365 days) for headers and cookie ages."""
+    days = duration.years * 365 + duration.months * 30 + duration.days
+    return days * 86400 + duration.hours * 3600
+
+
+SESSION_COOKIE_AGE = _seconds(POLICY.accounts.session_idle)
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_USE_SESSIONS = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- transport and browser protections ------------------------------------------------------
+
+SECURE_SSL_REDIRECT = os.environ.get("PLEDGE_SSL_REDIRECT", "1") == "1"
+SECURE_PROXY_SSL_HEADER = None
+SECURE_HSTS_SECONDS = _seconds(POLICY.transport.hsts)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a decision for the operator of a real domain, not a default.
+    "security.W021",
+]
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# --- static files, time, language ------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG or os.environ.get("PLEDGE_TESTING") == "1":
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = POLICY.time_zone
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "pledge": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+OPERATOR_EMAIL = os.environ.get("PLEDGE_OPERATOR_EMAIL", f"operator@{POLICY.id}.localhost")

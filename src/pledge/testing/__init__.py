@@ -1,0 +1,1 @@
+"""Test support shipped with pledge: the clause marker and its report."""

@@ -1,0 +1,1 @@
+"""The vault: personal data encrypted under keys that can be destroyed, and the blind index."""

@@ -1,0 +1,110 @@
+"""Data keys: one per (subject, category), one per (category, period), one per blind index.
+
+A key is created on first use and destroyed by ``shred``. Shredding deletes the wrapped key and
+writes a journal entry in the same key-database transaction, then checkpoints the key database
+so the deleted bytes leave its write-ahead log too. Data encrypted under a shredded key can no
+longer be read by anyone, wherever copies of it are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connections, transaction
+
+from pledge.vault import crypto, master
+from pledge.vault.models import DataKey, ShredEntry
+from pledge.vault.routers import KEYS
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRef:
+    """Which data key protects a value."""
+
+    category: str
+    subject: uuid.UUID | None = None
+    period: str = ""
+    name: str = ""  # a named key of its own, such as the blind index's
+
+    def __post_init__(self) -> None:
+        if (self.subject is None) == (not self.period) and not self.name:
+            raise ValueError("a data key belongs to a subject or to a period, not both or neither")
+
+    @property
+    def handle(self) -> str:
+        if self.name:
+            return f"named/{self.category}/{self.name}"
+        if self.subject is not None:
+            return f"subject/{self.subject}/{self.category}"
+        return f"period/{self.category}/{self.period}"
+
+
+def get(ref: KeyRef) -> bytes | None:
+    """The data key, or None once it has been shredded (or never existed)."""
+    row = DataKey.objects.using(KEYS).filter(handle=ref.handle).first()
+    return None if row is None else master.unwrap(row)
+
+
+def get_or_create(ref: KeyRef) -> bytes:
+    row = DataKey.objects.using(KEYS).filter(handle=ref.handle).first()
+    if row is not None:
+        return master.unwrap(row)
+    key = crypto.new_key()
+    current = master.current()
+    try:
+        with transaction.atomic(using=KEYS):
+            DataKey.objects.using(KEYS).create(
+                handle=ref.handle,
+                subject=ref.subject,
+                category=ref.category,
+                period=ref.period,
+                wrapped=master.wrap(ref.handle, key, master=current),
+                master_id=current.id,
+            )
+    except IntegrityError:
+        # Another writer created it between our read and our insert: use theirs.
+        return master.unwrap(DataKey.objects.using(KEYS).get(handle=ref.handle))
+    return key
+
+
+def shred(refs: Iterable[KeyRef], *, reason: str) -> int:
+    """Destroy keys and journal each destruction; returns how many keys existed."""
+    refs = list(refs)
+    with transaction.atomic(using=KEYS):
+        existing = set(
+            DataKey.objects.using(KEYS)
+            .filter(handle__in=[r.handle for r in refs])
+            .values_list("handle", flat=True)
+        )
+        DataKey.objects.using(KEYS).filter(handle__in=existing).delete()
+        ShredEntry.objects.using(KEYS).bulk_create(
+            ShredEntry(
+                handle=r.handle,
+                subject=r.subject,
+                category=r.category,
+                period=r.period,
+                reason=reason,
+            )
+            for r in refs
+            if r.handle in existing
+        )
+    checkpoint()
+    return len(existing)
+
+
+def subject_refs(subject: uuid.UUID, categories: Iterable[str] | None = None) -> list[KeyRef]:
+    """The keys a subject has, optionally only those of some categories."""
+    rows = DataKey.objects.using(KEYS).filter(subject=subject)
+    if categories is not None:
+        rows = rows.filter(category__in=list(categories))
+    return [KeyRef(category=c, subject=subject) for c in rows.values_list("category", flat=True)]
+
+
+def checkpoint() -> None:
+    """Push deleted pages out of SQLite's write-ahead log (secure_delete zeroes them)."""
+    connection = connections[KEYS]
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,26 @@
+"""Test-wide setup.
+
+Tests that reach the database are marked ``db`` so CI can run exactly those again on
+PostgreSQL, and may use every database (personal data needs the key database beside the data
+database). Data and key directories: ``pledge.testing.environment``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+_DB_FIXTURES = {"db", "transactional_db", "client", "admin_client", "admin_user",
+                "django_user_model", "live_server", "django_db_reset_sequences"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if not (uses_db or marker):
+            continue
+        item.add_marker(pytest.mark.db)
+        kwargs = dict(marker.kwargs) if marker else {}
+        if "databases" not in kwargs:
+            kwargs["databases"] = "__all__"
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

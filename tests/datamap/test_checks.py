@@ -1,0 +1,51 @@
+"""The datamap's system checks: no personal data escapes declaration."""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+from pledge.datamap import registry
+from pledge.datamap.checks import datamap_check
+
+
+def _ids(messages) -> list[str]:
+    return [m.id for m in messages]
+
+
+def test_every_installed_model_is_declared():
+    assert [m.msg for m in datamap_check() if m.level >= 40] == []
+
+
+def test_an_undeclared_model_is_an_error(monkeypatch):
+    model = apps.get_model("notices", "NoticeVersion")
+    monkeypatch.delitem(registry._declarations, model._meta.label)
+    errors = [m for m in datamap_check() if m.id == "datamap.E001"]
+    assert [e.msg for e in errors] == ["notices.NoticeVersion is not declared to the datamap"]
+
+
+def test_an_undeclared_model_with_an_encrypted_field_says_it_holds_personal_data(monkeypatch):
+    model = apps.get_model("vaultcases", "Dossier")
+    monkeypatch.delitem(registry._declarations, model._meta.label)
+    (error,) = [m for m in datamap_check() if m.id == "datamap.E001"]
+    assert "it has an encrypted field, so it holds personal data" in error.hint
+
+
+def test_an_encrypted_model_declared_as_holding_nothing_is_an_error(monkeypatch):
+    model = apps.get_model("vaultcases", "Dossier")
+    monkeypatch.setitem(
+        registry._declarations, model._meta.label, registry.NoPersonalData(model, reason="none")
+    )
+    assert "datamap.E002" in _ids(datamap_check())
+
+
+def test_a_category_the_policy_does_not_declare_is_an_error(monkeypatch):
+    model = apps.get_model("vaultcases", "PeriodNote")
+    holder = registry.Holder(model, category="user.biometrics", strategy=registry.Strategy.SHRED)
+    monkeypatch.setitem(registry._declarations, model._meta.label, holder)
+    (error,) = [m for m in datamap_check() if m.id == "datamap.E003"]
+    assert "'user.biometrics', which the active policy (japan-centre) does not declare" in error.msg
+
+
+def test_a_policy_category_with_no_holder_yet_is_a_warning_naming_it():
+    warnings = {m.msg for m in datamap_check() if m.id == "datamap.W001"}
+    assert "policy category 'user.account' has no holder yet" in warnings
