@@ -21,12 +21,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # then each says so plainly instead of pretending.
 PLANNED: dict[str, str] = {
     "demo": "synthetic history to explore (retention timeline)",
-    "vault": "vault key management",
     "sweep": "retention sweeps",
     "logs": "access log ingest and statistics",
     "mail": "mail import and fetch",
-    "accounts": "legacy account import",
-    "marketing": "the marketing list",
     "payments": "payment import",
     "stats": "anonymised order statistics",
     "rights": "data-subject requests",

@@ -30,6 +30,7 @@ DATA_DIR = Path(os.environ.get("PLEDGE_DATA_DIR", Path.cwd() / "var")).resolve()
 KEY_DIR = Path(os.environ.get("PLEDGE_KEY_DIR", Path.home() / ".config" / "pledge")).expanduser()
 
 DEBUG = os.environ.get("PLEDGE_DEBUG") == "1"
+TESTING = os.environ.get("PLEDGE_TESTING") == "1"
 SECRET_KEY = os.environ.get("PLEDGE_SECRET_KEY", "")
 if not SECRET_KEY:
     # The secret signs sessions and reset links; it lives beside the master key, outside the
@@ -53,15 +54,18 @@ INSTALLED_APPS = [
     "pledge.notices",
     "pledge.audit",
     "pledge.accounts",
+    "pledge.shop",
     "pledge.web",
 ]
-if os.environ.get("PLEDGE_TESTING") == "1":
+if TESTING:
     # Models that exercise the vault and datamap; never installed outside the test suite.
     INSTALLED_APPS.append("tests.vaultcases")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pledge.web.middleware.DeclaredCookiesMiddleware",
+    "pledge.web.middleware.OperatorSessionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,7 +156,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["pledge.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Customers imported from the former shop: their unsalted SHA-512 digest, wrapped in
+    # Argon2id; upgraded to plain Argon2id at their first successful sign-in (JC4).
+    "pledge.accounts.hashers.LegacySHA512Argon2Hasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -181,7 +187,8 @@ def _seconds(duration: Duration) -> int:
 
 
 SESSION_COOKIE_AGE = _seconds(POLICY.accounts.session_idle)
-SESSION_SAVE_EVERY_REQUEST = False
+# Saved on every request that uses the session, so the idle time counts from the last page.
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -228,7 +235,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if DEBUG or os.environ.get("PLEDGE_TESTING") == "1":
+if DEBUG or TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = DEBUG
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -249,3 +256,35 @@ LOGGING = {
 }
 
 OPERATOR_EMAIL = os.environ.get("PLEDGE_OPERATOR_EMAIL", f"operator@{POLICY.id}.localhost")
+
+# --- mail and payments -----------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = f"{POLICY.controller.name} <{POLICY.controller.email}>"
+SERVER_EMAIL = POLICY.controller.email
+if os.environ.get("PLEDGE_SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["PLEDGE_SMTP_HOST"],
+                "port": int(os.environ.get("PLEDGE_SMTP_PORT", "587")),
+                "username": os.environ.get("PLEDGE_SMTP_USER", ""),
+                "password": os.environ.get("PLEDGE_SMTP_PASSWORD", ""),
+                "use_tls": os.environ.get("PLEDGE_SMTP_TLS", "starttls") == "starttls",
+                "use_ssl": os.environ.get("PLEDGE_SMTP_TLS") == "ssl",
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    # No mail server configured: messages are printed by the server, never stored.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+# A hosted payment page is an optional processor; "test" is the in-process stand-in.
+PAYMENT_PROVIDER = os.environ.get("PLEDGE_PAYMENT_PROVIDER", "")
+BANK_DETAILS = os.environ.get(
+    "PLEDGE_BANK_DETAILS", f"{POLICY.controller.name}, sort code 00-00-00, account 00000000"
+)
+SHOP_CURRENCY = os.environ.get("PLEDGE_CURRENCY") or (
+    "JPY" if POLICY.law.jurisdiction == "JP" else "GBP"
+)

@@ -2,70 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
-import os
-import socket
 import sqlite3
-import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Site:
-    def __init__(self, tmp: Path, policy: str):
-        self.data, self.keys = tmp / "data", tmp / "keys"
-        self.port, self.http_port = _free_port(), _free_port()
-        self.policy = REPO / "policies" / policy
-        self.output: list[str] = []
-
-    def start(self) -> subprocess.Popen[str]:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env |= {"PLEDGE_DATA_DIR": str(self.data), "PLEDGE_KEY_DIR": str(self.keys)}
-        env.pop("PLEDGE_TESTING", None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pledge.cli", "serve", "--policy", str(self.policy),
-             "--port", str(self.port), "--http-port", str(self.http_port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        assert process.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                raise AssertionError("pledge serve exited:\n" + "".join(self.output))
-            self.output.append(line)
-            if "redirects to HTTPS" in line:
-                break
-        for _ in range(100):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return process
-            time.sleep(0.05)
-        raise AssertionError("pledge serve did not listen:\n" + "".join(self.output))
-
-    def https(self, path: str) -> http.client.HTTPResponse:
-        context = ssl.create_default_context(cafile=str(self.keys / "tls" / "localhost.crt"))
-        conn = http.client.HTTPSConnection("localhost", self.port, context=context, timeout=10)
-        conn.request("GET", path)
-        return conn.getresponse()
-
-    def http(self, path: str) -> http.client.HTTPResponse:
-        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10)
-        conn.request("GET", path, headers={"Host": f"localhost:{self.http_port}"})
-        return conn.getresponse()
+from tests.support.site import Site
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from pledge.vault.blind_index import email_index
+from pledge.vault.fields import EncryptedTextField
 from pledge.vault.models import Subject, SubjectKind
 
 
@@ -72,3 +73,63 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"account {str(self.id)[:8]}"
+
+
+ACCOUNT = "user.account"
+
+
+class Profile(models.Model):
+    """A customer's contact details, each encrypted under the subject's account key."""
+
+    subject = models.OneToOneField(
+        Subject, primary_key=True, on_delete=models.CASCADE, related_name="profile"
+    )
+    name = EncryptedTextField(category=ACCOUNT, subject="subject_id")
+    email = EncryptedTextField(category=ACCOUNT, subject="subject_id")
+    postal_address = EncryptedTextField(category=ACCOUNT, subject="subject_id")
+    phone = EncryptedTextField(category=ACCOUNT, subject="subject_id", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.subject}"
+
+
+class ConsentRecord(models.Model):
+    """One decision about one purpose: given or withdrawn, when, where, having seen which notice.
+
+    Records are only ever added; the decision in force is the newest one, so the history of a
+    person's choices is itself the proof of consent.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=80)
+    given = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    form = models.CharField(max_length=40, help_text="Where the choice was made.")
+    notice = models.ForeignKey(
+        "notices.NoticeVersion", on_delete=models.PROTECT, help_text="The notice shown."
+    )
+
+    class Meta:
+        ordering = ["subject", "purpose", "-at"]
+        indexes = [models.Index(fields=["purpose", "subject", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{'consent' if self.given else 'withdrawal'} for {self.purpose} ({self.subject})"
+
+
+class SignInAttempt(models.Model):
+    """A failed sign-in, kept a day to slow down password guessing.
+
+    Both the address tried and the network address are kept only as keyed fingerprints, so the
+    record names no one and cannot be linked to a person.
+    """
+
+    address_index = models.CharField(max_length=64, db_index=True)
+    network_index = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"

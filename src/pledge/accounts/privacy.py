@@ -1,8 +1,12 @@
 """The accounts app's personal data, declared to the datamap."""
 
-from pledge.accounts.models import User
+from pledge.accounts.models import ConsentRecord, Profile, SignInAttempt, User
 from pledge.datamap.registry import Holder, Strategy, declare
 from pledge.policy import Policy
+
+
+def has_accounts(policy: Policy) -> bool:
+    return policy.accounts.registration
 
 
 def credentials_category(policy: Policy) -> str:
@@ -17,5 +21,31 @@ declare(
         strategy=Strategy.DELETE_ROWS,
         subject="subject_id",
         description="Sign-in: the blind index of the address and the password hash.",
+    ),
+    Holder(
+        Profile,
+        category="user.account",
+        strategy=Strategy.SHRED,
+        subject="subject_id",
+        description="Name, email, postal address and telephone, encrypted.",
+        when=has_accounts,
+    ),
+    Holder(
+        ConsentRecord,
+        category="user.consent",
+        strategy=Strategy.DELETE_ROWS,
+        subject="subject_id",
+        anchor="at",
+        description="Every marketing choice: given or withdrawn, when, where, which notice.",
+        when=lambda policy: policy.has_marketing,
+    ),
+    Holder(
+        SignInAttempt,
+        category=lambda policy: (
+            "user.authorization.attempts" if has_accounts(policy) else "operator.account"
+        ),
+        strategy=Strategy.DELETE_ROWS,
+        anchor="at",
+        description="Failed sign-ins as keyed fingerprints; not linkable to a person.",
     ),
 )

@@ -55,6 +55,8 @@ def datamap_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
     for declaration in registry.declarations():
         if isinstance(declaration, registry.NoPersonalData):
             continue
+        if isinstance(declaration, registry.Holder) and not declaration.active_in(policy):
+            continue
         category = (
             declaration.category_in(policy)
             if isinstance(declaration, registry.Holder)

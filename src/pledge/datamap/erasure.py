@@ -68,7 +68,7 @@ def _holders_by_category() -> tuple[dict[str, list[Holder]], set[str]]:
     """Holders that can find a subject's rows, by category; and categories held unlinked."""
     linked: dict[str, list[Holder]] = defaultdict(list)
     unlinked = {s.category for s in registry.store_holders()}
-    for holder in registry.holders():
+    for holder in registry.holders(settings.POLICY):
         category = holder.category_in(settings.POLICY)
         if holder.subject is not None:
             linked[category].append(holder)
@@ -94,16 +94,22 @@ def _kept(category: str, rows: list[tuple[Holder, list]], now: dt.datetime) -> O
         dues = [d.due_at for d in deadlines if d.due_at is not None]
         reason = rule.reason or "a legal duty to keep these records"
         return Outcome(
-            category, "kept", sum(len(r) for _, r in rows), max(dues, default=None),
+            category,
+            "kept",
+            sum(len(r) for _, r in rows),
+            max(dues, default=None),
             f"the retention rule for {declared.name.lower()}: {reason}",
-        )  # fmt: skip
+        )
     erasable = max((d.erasable_at for d in deadlines), default=now)
     if now < erasable:
         return Outcome(
-            category, "kept", sum(len(r) for _, r in rows), erasable,
+            category,
+            "kept",
+            sum(len(r) for _, r in rows),
+            erasable,
             f"the minimum keep of {rule.minimum.words()} for {declared.name.lower()}"
             + (f" ({rule.reason})" if rule.reason else ""),
-        )  # fmt: skip
+        )
     return None
 
 
@@ -150,9 +156,13 @@ def subject_erase(
         with transaction.atomic():
             count = sum(_apply(holder, subject_id) for holder in holders)
             audit_record(
-                action="subject.erased", category=category, count=count, rule=reason,
-                subject=subject_id, actor=actor,
-            )  # fmt: skip
+                action="subject.erased",
+                category=category,
+                count=count,
+                rule=reason,
+                subject=subject_id,
+                actor=actor,
+            )
         outcomes.append(Outcome(category, "erased", count))
     if categories is None and all(o.status != "kept" for o in outcomes):
         subject_shred(subject_id=subject_id, reason=f"erasure: {reason}")

@@ -53,9 +53,16 @@ class Holder:
     )
     personal_fields: tuple[str, ...] = ()
     description: str = ""
+    when: Callable[[Policy], bool] | None = field(
+        default=None,
+        metadata={"doc": "The feature exists only under policies where this is true."},
+    )
 
     def category_in(self, policy: Policy) -> str:
         return self.category(policy) if callable(self.category) else self.category
+
+    def active_in(self, policy: Policy) -> bool:
+        return self.when is None or self.when(policy)
 
     @property
     def label(self) -> str:
@@ -67,7 +74,10 @@ class Holder:
         return self.model._default_manager.filter(**{self.subject: subject_id})
 
     def anchor_of(self, row: models.Model) -> dt.datetime | None:
-        return getattr(row, self.anchor) if self.anchor else None
+        value: Any = row
+        for part in (self.anchor or "").split("__") if self.anchor else ():
+            value = getattr(value, part, None)
+        return value if self.anchor else None
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,13 @@ def declaration_for(model: type[models.Model]) -> Declaration | None:
     return _declarations.get(model._meta.label)
 
 
-def holders() -> Iterator[Holder]:
-    return (d for d in _declarations.values() if isinstance(d, Holder))
+def holders(policy: Policy | None = None) -> Iterator[Holder]:
+    """Every holder, or only those whose feature exists under ``policy``."""
+    return (
+        d
+        for d in _declarations.values()
+        if isinstance(d, Holder) and (policy is None or d.active_in(policy))
+    )
 
 
 def store_holders() -> Iterator[StoreHolder]:

@@ -258,7 +258,10 @@ def _cookie(p: Policy, cookie: Cookie) -> Facts:
 def _cookies(p: Policy) -> list[Block]:
     blocks: list[Block] = [_p(p.cookie_statement)]
     if not p.visitor_cookies():
-        blocks.append(_p("No page of this site sets a cookie, ours or anyone else's."))
+        staff = " Only the administration pages our staff sign in to use one." if p.cookies else ""
+        blocks.append(
+            _p(f"No public page of this site sets a cookie, ours or anyone else's.{staff}")
+        )
     return blocks + [_cookie(p, cookie) for cookie in p.cookies]
 
 

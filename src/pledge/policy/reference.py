@@ -233,7 +233,7 @@ recipients:
   - id: law-enforcement
     name: Law enforcement
     kind: law-enforcement
-    categories: [user.device.web_logs, user.correspondence, user.financial.transactions]
+    categories: [user.device.web_logs, user.correspondence, user.behavior.purchase_history]
     condition: >-
       Only when we are legally obliged to hand data over for law enforcement purposes; each
       disclosure is recorded in our disclosure register.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connections, transaction
 
 from pledge.vault import crypto, master
-from pledge.vault.models import DataKey, ShredEntry
+from pledge.vault.models import DataKey, MasterState, ShredEntry
 from pledge.vault.routers import KEYS
 
 
@@ -52,9 +52,16 @@ def get_or_create(ref: KeyRef) -> bytes:
     if row is not None:
         return master.unwrap(row)
     key = crypto.new_key()
-    current = master.current()
     try:
         with transaction.atomic(using=KEYS):
+            # Wrap under the master key the key database names now, read under its write lock
+            # (so no rotation is half-way). The key this process cached may have been replaced,
+            # and its file destroyed, by a rotation in another process since: a new data key
+            # wrapped under it would open only until this process restarted, then never again.
+            current = master.current()
+            state = MasterState.objects.using(KEYS).select_for_update().filter(pk=1)
+            if state.values_list("master_id", flat=True).first() != current.id:
+                current = master.current(refresh=True)
             DataKey.objects.using(KEYS).create(
                 handle=ref.handle,
                 subject=ref.subject,
@@ -72,7 +79,9 @@ def get_or_create(ref: KeyRef) -> bytes:
 def shred(refs: Iterable[KeyRef], *, reason: str) -> int:
     """Destroy keys and journal each destruction; returns how many keys existed."""
     refs = list(refs)
-    with transaction.atomic(using=KEYS):
+    # Durable before it returns: callers then record the erasure in the data database, and
+    # that record must never outlive a shred that a power cut rolled back.
+    with master.durable_atomic():
         existing = set(
             DataKey.objects.using(KEYS)
             .filter(handle__in=[r.handle for r in refs])

@@ -9,13 +9,15 @@ leaves either the old key with old wrappings or the new key with new wrappings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from pledge.vault import crypto
@@ -153,6 +155,39 @@ def _remove_strays(*, keep: str) -> None:
             _destroy(path.stem)
 
 
+@contextlib.contextmanager
+def durable_atomic() -> Iterator[None]:
+    """A key-database transaction whose COMMIT returns only once the commit is on disk.
+
+    Used where something irreversible follows the commit: a rotation destroys the old key
+    file, and a shred is then recorded as done. pledge runs SQLite in WAL mode with
+    synchronous=NORMAL, where a commit survives a crash of the process but may roll back after
+    a power cut or a kernel crash; had a rotation's commit rolled back after the old file was
+    destroyed, the key database would name a key that no longer exists, and no personal data
+    could be read again. FULL syncs the write-ahead log at each commit (SQLite does not let a
+    transaction change it for itself, so inside a caller's transaction the caller's commit
+    decides). A PostgreSQL server run with ``synchronous_commit = off`` likewise acknowledges
+    commits it can still lose; this transaction asks for the flush whatever the server says.
+    """
+    connection = connections[KEYS]
+    before = None
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            (before,) = cursor.fetchone()
+            cursor.execute("PRAGMA synchronous=FULL")
+    try:
+        with transaction.atomic(using=KEYS):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO on")
+            yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA synchronous={int(before)}")
+
+
 def rotate(*, batch_size: int = 2000) -> tuple[str, str, int]:
     """Rewrap every data key under a new master key; return (old id, new id, keys rewrapped).
 
@@ -163,7 +198,7 @@ def rotate(*, batch_size: int = 2000) -> tuple[str, str, int]:
     new = _generate()
     count = 0
     try:
-        with transaction.atomic(using=KEYS):
+        with durable_atomic():
             state = MasterState.objects.using(KEYS).select_for_update().get(pk=1)
             old = _open(state)
             _write(new)
@@ -180,7 +215,14 @@ def rotate(*, batch_size: int = 2000) -> tuple[str, str, int]:
             state.master_id, state.check_value, state.rotated_at = new.id, new.check, timezone.now()
             state.save(using=KEYS)
     except BaseException:
-        _destroy(new.id)
+        # Which file to destroy is for the key database to say, not for the exception: an
+        # interrupt (Ctrl-C) or a lost connection can arrive after COMMIT succeeded, and then
+        # the new file is the only key that opens anything. Destroying it here, as this code
+        # once did, lost every piece of personal data. current() reads the state under the
+        # write lock and removes whichever file the state does not name; if the database
+        # cannot be asked now, both files stay and the next current() sorts them out.
+        with contextlib.suppress(Exception):
+            current(refresh=True)
         raise
     _cached = new
     _destroy(old.id)

@@ -35,6 +35,11 @@ class Subject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        permissions = [
+            ("reveal_personal_data", "Can see decrypted personal data in the operator admin"),
+        ]
+
     def __str__(self) -> str:
         return f"subject {str(self.id)[:8]}"
 

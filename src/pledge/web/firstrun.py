@@ -7,6 +7,7 @@ from django.core.management import call_command
 from pledge.accounts.selectors import operator_exists
 from pledge.accounts.services import operator_create
 from pledge.notices.services import notice_publish
+from pledge.shop.catalogue import catalogue_seed_demo
 from pledge.vault import master
 from pledge.vault.routers import KEYS
 
@@ -20,6 +21,9 @@ def site_prepare() -> list[str]:
     master.current(refresh=True)  # a missing or wrong master key stops start-up here
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    added = catalogue_seed_demo(printing=not settings.POLICY.accounts.registration)
+    if added:
+        report.append(f"pledge: demo catalogue of {added} products added (edit it in the admin)")
     notice = notice_publish(policy=settings.POLICY)
     report.append(f"pledge: privacy notice {notice.sha256[:12]} published")
     if not operator_exists():

@@ -64,7 +64,6 @@ def serve(
     django.setup()
     from django.conf import settings
 
-    from pledge.asgi import application
     from pledge.vault.master import MasterKeyError
     from pledge.web.firstrun import site_prepare
     from pledge.web.tls import localhost_certificate
@@ -79,6 +78,10 @@ def serve(
     except MasterKeyError as exc:
         print(f"pledge serve: {exc}", file=sys.stderr)
         return 1
+    # Imported only now: WhiteNoise indexes the static files when the application is built,
+    # so it must come after the first run has collected them.
+    from pledge.asgi import application
+
     listeners = [
         _Listener(_config(application, host, port, ssl_certfile=str(cert), ssl_keyfile=str(key)))
     ]

@@ -1,0 +1,1 @@
+"""The shop: catalogue, basket, orders and payments, however they arrive."""

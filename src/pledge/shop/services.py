@@ -1,0 +1,140 @@
+"""Writes of the shop: placing orders and recording payments."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from pledge.audit.services import audit_record
+from pledge.shop.basket import BasketLine
+from pledge.shop.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from pledge.shop.postage import postage_for
+from pledge.vault.models import Subject, SubjectKind
+from pledge.vault.services import subject_for_email
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+class EmptyBasket(ValueError):
+    pass
+
+
+def order_reference(prefix: str = "JC") -> str:
+    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    name: str
+    address: str
+    country: str
+    email: str
+    phone: str = ""
+
+
+@transaction.atomic
+def order_place(
+    *,
+    lines: list[BasketLine],
+    delivery: Delivery,
+    payment_method: PaymentMethod,
+    subject: Subject | None = None,
+) -> Order:
+    """Turn a basket into an order awaiting payment.
+
+    A guest's order belongs to the subject their address identifies (created on first sight),
+    so a later access or erasure request finds it.
+    """
+    if not lines:
+        raise EmptyBasket("the basket is empty")
+    if subject is None:
+        subject = subject_for_email(email=delivery.email, kind=SubjectKind.CUSTOMER)
+    subtotal = sum((line.amount for line in lines), Decimal("0"))
+    postage = postage_for(delivery.country, subtotal)
+    order = Order.objects.create(
+        reference=order_reference(),
+        subject=subject,
+        subtotal=subtotal,
+        postage=postage.price,
+        total=subtotal + postage.price,
+        shipping_country=delivery.country,
+        postage_method=postage.method,
+        payment_method=payment_method,
+        delivery_name=delivery.name,
+        delivery_address=delivery.address,
+        email=delivery.email,
+        phone=delivery.phone or None,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            product_name=line.product.name,
+            quantity=line.quantity,
+            unit_price=line.product.price,
+        )
+        for line in lines
+    )
+    audit_record(
+        action="order.placed",
+        subject=subject.pk,
+        category="user.behavior.purchase_history",
+        detail={"reference": order.reference, "method": str(payment_method)},
+    )
+    return order
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    order: Order,
+    method: PaymentMethod,
+    amount: Decimal,
+    reference: str,
+    payer_name: str | None = None,
+    actor: str = "system",
+) -> Payment:
+    """Record money received for an order; the order is paid when the total is covered."""
+    payment = Payment.objects.create(
+        order=order,
+        subject=order.subject,
+        method=method,
+        status=PaymentStatus.RECEIVED,
+        amount=amount,
+        currency=order.currency,
+        reference=reference,
+        payer_name=payer_name,
+    )
+    received = sum(
+        (p.amount for p in order.payments.filter(status=PaymentStatus.RECEIVED)), Decimal("0")
+    )
+    if received >= order.total and order.status == OrderStatus.AWAITING_PAYMENT:
+        order.status, order.paid_at = OrderStatus.PAID, timezone.now()
+        order.save(update_fields=["status", "paid_at"])
+    audit_record(
+        action="payment.recorded",
+        subject=order.subject_id,
+        category="user.behavior.purchase_history",
+        actor=actor,
+        detail={"reference": order.reference, "method": str(method)},
+    )
+    return payment
+
+
+@transaction.atomic
+def order_complete(*, order: Order) -> None:
+    """Delivered and done: the retention period of the order counts from now."""
+    order.status, order.completed_at = OrderStatus.COMPLETED, timezone.now()
+    order.save(update_fields=["status", "completed_at"])

@@ -1,0 +1,1 @@
+"""Views of the public site: thin, each asking a service or selector and rendering a template."""
