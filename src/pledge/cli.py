@@ -21,7 +21,6 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # then each says so plainly instead of pretending.
 PLANNED: dict[str, str] = {
     "demo": "synthetic history to explore (retention timeline)",
-    "sweep": "retention sweeps",
     "logs": "access log ingest and statistics",
     "mail": "mail import and fetch",
     "payments": "payment import",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "pledge.vault",
     "pledge.datamap",
+    "pledge.retention",
     "pledge.notices",
     "pledge.audit",
     "pledge.accounts",

@@ -30,6 +30,7 @@ from pledge.audit.services import audit_record
 from pledge.datamap import registry
 from pledge.datamap.registry import Holder, Strategy
 from pledge.policy.calendar import deadline
+from pledge.retention.holds import hold_for
 from pledge.vault import keyring
 from pledge.vault.services import subject_shred
 
@@ -145,6 +146,12 @@ def subject_erase(
         held = sum(len(r) for _, r in rows)
         if not held and category not in keyed:
             outcomes.append(Outcome(category, "unlinked" if category in unlinked else "not-held"))
+            continue
+        hold = hold_for(subject=subject_id, category=category, now=now)
+        if hold is not None:
+            outcomes.append(
+                Outcome(category, "kept", held, hold.expires_at, f"a legal hold: {hold.reason}")
+            )
             continue
         kept = _kept(category, rows, now)
         if kept is not None:

@@ -7,11 +7,13 @@ more often than needed is harmless, and a restart never skips or doubles a job.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from pledge.vault.services import master_rotate_if_due
 
@@ -19,18 +21,67 @@ log = logging.getLogger("pledge.schedule")
 INTERVAL_SECONDS = 600
 
 
-def _rotate_master() -> None:
-    if master_rotate_if_due(window=settings.POLICY.erasure_window):
+def _rotate_master(now: dt.datetime) -> None:
+    if master_rotate_if_due(window=settings.POLICY.erasure_window, now=now):
         log.info("master key replaced (erasure window %s)", settings.POLICY.erasure_window)
 
 
-JOBS: tuple[Callable[[], None], ...] = (_rotate_master,)
+def _purge_sessions(now: dt.datetime) -> None:
+    """Server-side sessions past their idle time (the basket, JC11) leave the database."""
+    from django.contrib.sessions.models import Session
+
+    from pledge.audit.services import audit_record
+
+    count, _ = Session.objects.filter(expire_date__lt=now).delete()
+    if count:
+        audit_record(action="sessions.purged", category="user.session", count=count)
 
 
-def run_due_jobs() -> None:
+def _purge_sign_in_attempts(now: dt.datetime) -> None:
+    from pledge.accounts.throttle import sign_in_attempts_purge
+    from pledge.audit.services import audit_record
+
+    count = sign_in_attempts_purge(now=now)
+    if count:
+        audit_record(
+            action="sign_in_attempts.purged", category="user.authorization.attempts", count=count
+        )
+
+
+def _daily_sweep(now: dt.datetime) -> None:
+    """The retention sweep, once a day at the policy's hour in the controller's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from pledge.retention.models import SweepRun
+    from pledge.retention.sweep import SweepBusy, sweep_run
+
+    zone = ZoneInfo(settings.POLICY.time_zone)
+    local = now.astimezone(zone)
+    if local.hour < settings.POLICY.sweep_hour:
+        return
+    today = local.replace(hour=settings.POLICY.sweep_hour, minute=0, second=0, microsecond=0)
+    if SweepRun.objects.filter(as_of__gte=today, finished_at__isnull=False).exists():
+        return
+    try:
+        result = sweep_run(now=now, wait=False, trigger="scheduler")
+    except SweepBusy:
+        return  # a sweep from cron is running; it does the same work
+    log.info("daily sweep: %s records deleted", result.deleted)
+
+
+JOBS: tuple[Callable[[dt.datetime], None], ...] = (
+    _rotate_master,
+    _purge_sessions,
+    _purge_sign_in_attempts,
+    _daily_sweep,
+)
+
+
+def run_due_jobs(now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
     for job in JOBS:
         try:
-            job()
+            job(now)
         except Exception:
             # One failing job must not stop the others, nor the site.
             log.exception("scheduled job %s failed", job.__name__)

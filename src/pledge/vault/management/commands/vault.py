@@ -11,6 +11,8 @@ from pledge.vault.services import master_rotate
 
 class Command(BaseCommand):
     help = "Vault key management."
+    # Operational commands run on a site with warnings too; `pledge check` reports them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)

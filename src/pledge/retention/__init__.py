@@ -1,0 +1,1 @@
+"""Retention: everything deleted on its schedule, and not one day early."""

@@ -1,0 +1,157 @@
+"""Executing the plan: due records deleted in batches, each batch one transaction and one
+audit event, keys shredded once nothing of a subject's category remains, space reclaimed.
+
+A sweep is idempotent and resumable: it recomputes the plan from what is stored, so a sweep
+killed half-way simply finishes the rest when run again. One sweep at a time: a second one waits
+for the lock or, without ``wait``, says so and leaves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pledge.audit.services import audit_record
+from pledge.datamap import registry
+from pledge.datamap.registry import Holder, Strategy
+from pledge.retention.holds import held_subjects
+from pledge.retention.models import SweepRun
+from pledge.retention.plan import Entry, plan
+from pledge.vault import keyring
+
+BATCH = 2000
+_LOCK_KEY = 0x706C2E7377656570  # "pl.sweep"
+
+
+class SweepBusy(RuntimeError):
+    """Another sweep holds the lock."""
+
+
+@contextlib.contextmanager
+def sweep_lock(*, wait: bool) -> Iterator[None]:
+    """One sweep at a time, across the server's scheduler and cron."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if wait:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    raise SweepBusy("another sweep is running; this one leaves it to finish")
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        return
+    path = settings.DATA_DIR / "sweep.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise SweepBusy("another sweep is running; this one leaves it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class SweepResult:
+    as_of: dt.datetime
+    deleted: int
+    keys_shredded: int
+    entries: list[Entry]
+
+
+def _subjects_of(holder: Holder, pks: list) -> set[uuid.UUID]:
+    if not holder.subject:
+        return set()
+    rows = holder.model._default_manager.filter(pk__in=pks)
+    return set(rows.values_list(holder.subject, flat=True))
+
+
+def _sweep_entry(entry: Entry, now: dt.datetime) -> tuple[int, set[uuid.UUID]]:
+    holder = entry.model_holder
+    assert holder is not None and entry.cutoff is not None and holder.anchor
+    _, held = held_subjects(category=entry.category, now=now)
+    due = holder.model._default_manager.filter(**{f"{holder.anchor}__lte": entry.cutoff})
+    if holder.subject and held:
+        due = due.exclude(**{f"{holder.subject}__in": held})
+    if holder.strategy is Strategy.ANONYMISE:
+        # Anonymised rows stay; once every personal field is empty a row is done.
+        due = due.exclude(**{f"{name}__isnull": True for name in holder.personal_fields})
+    deleted, touched = 0, set()
+    while pks := list(due.order_by("pk").values_list("pk", flat=True)[:BATCH]):
+        with transaction.atomic():
+            touched |= _subjects_of(holder, pks)
+            batch = holder.model._default_manager.filter(pk__in=pks)
+            if holder.strategy is Strategy.ANONYMISE:
+                count = batch.update(**dict.fromkeys(holder.personal_fields))
+            else:
+                count = len(pks)
+                batch.delete()
+            deleted += count
+            audit_record(
+                action="retention.deleted",
+                category=entry.category,
+                count=count,
+                rule=entry.rule,
+                detail={"holder": entry.holder},
+            )
+    return deleted, touched
+
+
+def _shred_emptied(category: str, subjects: set[uuid.UUID]) -> int:
+    """Shred a subject's key for a category once no holder keeps anything of it."""
+    holders = [
+        h
+        for h in registry.holders(settings.POLICY)
+        if h.subject and h.category_in(settings.POLICY) == category
+    ]
+    empty = [s for s in subjects if not any(h.rows_of(s).exists() for h in holders)]
+    refs = [keyring.KeyRef(category=category, subject=s) for s in empty]
+    return keyring.shred(refs, reason=f"retention: {category}") if refs else 0
+
+
+def space_reclaim() -> None:
+    """Give deleted pages back: SQLite's incremental vacuum; VACUUM on PostgreSQL."""
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA incremental_vacuum")
+        elif connection.vendor == "postgresql":
+            for holder in registry.holders(settings.POLICY):
+                table = connection.ops.quote_name(holder.model._meta.db_table)
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def sweep_run(*, now: dt.datetime | None = None, wait: bool = True,
+              trigger: str = "cli") -> SweepResult:  # fmt: skip
+    """Delete everything due at ``now`` (default: this instant)."""
+    now = now or timezone.now()
+    with sweep_lock(wait=wait):
+        run = SweepRun.objects.create(as_of=now, trigger=trigger)
+        entries = plan(settings.POLICY, list(registry.holders(settings.POLICY)), now)
+        deleted = shredded = 0
+        for entry in entries:
+            if entry.due_now and entry.cutoff is not None:
+                count, touched = _sweep_entry(entry, now)
+                deleted += count
+                shredded += _shred_emptied(entry.category, touched)
+        for store in registry.store_holders():
+            expire = getattr(store.store, "expire", None)
+            if expire is not None:
+                deleted += expire(now=now)
+        run.finished_at, run.deleted = timezone.now(), deleted
+        run.save(update_fields=["finished_at", "deleted"])
+    space_reclaim()
+    return SweepResult(as_of=now, deleted=deleted, keys_shredded=shredded, entries=entries)
