@@ -22,11 +22,6 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 PLANNED: dict[str, str] = {
     "demo": "synthetic history to explore (retention timeline)",
     "logs": "access log ingest and statistics",
-    "mail": "mail import and fetch",
-    "payments": "payment import",
-    "stats": "anonymised order statistics",
-    "rights": "data-subject requests",
-    "disclose": "the disclosure register",
     "conform": "conformance checks",
 }
 
@@ -129,11 +124,17 @@ def _django(argv: Sequence[str]) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _use_policy(args.policy)
+    from django.core.exceptions import ImproperlyConfigured
+
     from pledge.web.server import serve
 
-    return serve(
-        host=args.host, port=args.port, http_port=args.http_port, cert=args.cert, key=args.key
-    )
+    try:
+        return serve(
+            host=args.host, port=args.port, http_port=args.http_port, cert=args.cert, key=args.key
+        )
+    except ImproperlyConfigured as exc:
+        print(f"pledge serve: {exc}", file=sys.stderr)
+        return EXIT_FAIL
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -52,10 +52,13 @@ INSTALLED_APPS = [
     "pledge.vault",
     "pledge.datamap",
     "pledge.retention",
+    "pledge.rights",
+    "pledge.disclosures",
     "pledge.notices",
     "pledge.audit",
     "pledge.accounts",
     "pledge.shop",
+    "pledge.correspondence",
     "pledge.web",
 ]
 if TESTING:
@@ -184,7 +187,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 def _seconds(duration: Duration) -> int:
     """Nominal seconds (a year of 365 days) for headers and cookie ages."""
     days = duration.years * 365 + duration.months * 30 + duration.days
-    return days * 86400 + duration.hours * 3600
+    return days * 86400 + duration.hours * 3600 + duration.seconds
 
 
 SESSION_COOKIE_AGE = _seconds(POLICY.accounts.session_idle)

@@ -115,7 +115,7 @@ CASES = [
         [
             "bad-duration.yaml:50:7: categories[0].retention.maximum: 'five years' is not a "
             "duration: write a number and a unit, e.g. '5y', '6 months', '30d', '48h' (units: "
-            "years, months, weeks, days, hours; or y, m, w, d, h)"
+            "years, months, weeks, days, hours, minutes, seconds; or y, m, w, d, h, min, s)"
         ],
         id="bad-duration",
     ),

@@ -39,7 +39,7 @@ class _Keeper:
         self.messages: list[Received] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.arrived:

@@ -20,6 +20,8 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
@@ -33,8 +35,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
 
 
 class Site:
@@ -112,7 +112,9 @@ class Site:
         der = (
             self.certificate()
             .public_key()
-            .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
         )
         return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
@@ -135,6 +137,16 @@ class Site:
         """Run one statement against the site's own database and return the rows."""
         with sqlite3.connect(self.data / "pledge.sqlite3", timeout=20) as db:
             return db.execute(query, params).fetchall()
+
+
+@contextmanager
+def running(site: Site) -> Iterator[Site]:
+    """``site`` started for the block, and stopped after it however it ends."""
+    try:
+        site.start()
+        yield site
+    finally:
+        site.stop()
 
 
 def sqlite_time(text: str) -> dt.datetime:

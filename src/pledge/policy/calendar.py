@@ -47,13 +47,15 @@ _UNIT_WORDS = {
     "w": "w", "week": "w", "weeks": "w",
     "d": "d", "day": "d", "days": "d",
     "h": "h", "hour": "h", "hours": "h",
+    "min": "min", "mins": "min", "minute": "min", "minutes": "min",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
 }  # fmt: skip
 _PART = re.compile(r"\s*(\d{1,5})\s*([a-z]+)\s*")
 DURATION_PATTERN = r"^\s*(\d{1,5}\s*[a-z]+\s*)+$"
 _MAX_PART = 99_999  # what five digits write, so every Duration prints as text that parses back
 _HINT = (
     "write a number and a unit, e.g. '5y', '6 months', '30d', '48h' "
-    "(units: years, months, weeks, days, hours; or y, m, w, d, h)"
+    "(units: years, months, weeks, days, hours, minutes, seconds; or y, m, w, d, h, min, s)"
 )
 
 
@@ -65,11 +67,12 @@ class Duration:
     months: int = 0
     days: int = 0
     hours: int = 0
+    seconds: int = 0  # elapsed, like hours: short idle times ("15min", "30s")
 
     def __post_init__(self) -> None:
         # A negative or fractional part would put a deadline before its record or between
         # representable texts; refusing it here protects every caller, not only the parser.
-        for name in ("years", "months", "days", "hours"):
+        for name in ("years", "months", "days", "hours", "seconds"):
             value = getattr(self, name)
             if type(value) is not int or not 0 <= value <= _MAX_PART:
                 raise ValueError(
@@ -84,24 +87,31 @@ class Duration:
         cleaned = text.strip().lower()
         if not cleaned or not re.fullmatch(DURATION_PATTERN, cleaned):
             raise ValueError(f"{text!r} is not a duration: {_HINT}")
-        totals = {"y": 0, "m": 0, "w": 0, "d": 0, "h": 0}
+        totals = {"y": 0, "m": 0, "w": 0, "d": 0, "h": 0, "min": 0, "s": 0}
         for number, unit in _PART.findall(cleaned):
             if unit not in _UNIT_WORDS:
                 raise ValueError(f"{text!r}: unknown unit {unit!r} ({_HINT})")
             totals[_UNIT_WORDS[unit]] += int(number)
-        return cls(totals["y"], totals["m"], totals["d"] + 7 * totals["w"], totals["h"])
+        seconds = totals["s"] + 60 * totals["min"]
+        return cls(totals["y"], totals["m"], totals["d"] + 7 * totals["w"], totals["h"], seconds)
 
     def __str__(self) -> str:
         parts = [
             f"{n}{u}"
-            for n, u in ((self.years, "y"), (self.months, "m"), (self.days, "d"), (self.hours, "h"))
+            for n, u in (
+                (self.years, "y"),
+                (self.months, "m"),
+                (self.days, "d"),
+                (self.hours, "h"),
+                (self.seconds, "s"),
+            )  # fmt: skip
             if n
         ]
         return " ".join(parts) or "0d"
 
     @property
     def is_zero(self) -> bool:
-        return not (self.years or self.months or self.days or self.hours)
+        return not (self.years or self.months or self.days or self.hours or self.seconds)
 
     def words(self) -> str:
         """The duration as a person would say it: 'five years', '48 hours'."""
@@ -109,11 +119,20 @@ class Duration:
         parts = [f"{_spell(n)} {u}{'s' if n != 1 else ''}" for u, n in names if n]
         if self.hours:
             parts.append(f"{_spell(self.hours)} hour{'s' if self.hours != 1 else ''}")
+        if self.seconds:
+            minutes, seconds = divmod(self.seconds, 60)
+            if minutes:
+                parts.append(f"{_spell(minutes)} minute{'s' if minutes != 1 else ''}")
+            if seconds:
+                parts.append(f"{_spell(seconds)} second{'s' if seconds != 1 else ''}")
         return " and ".join(parts) if parts else "no time at all"
 
     def approx_days(self) -> float:
         """For comparing two durations; never for computing a deadline."""
-        return self.years * 365.2425 + self.months * 30.436875 + self.days + self.hours / 24
+        return (
+            self.years * 365.2425 + self.months * 30.436875 + self.days + self.hours / 24
+            + self.seconds / 86400
+        )  # fmt: skip
 
     def after(self, start: dt.datetime, zone: ZoneInfo) -> dt.datetime:
         """``start`` plus this duration (in UTC): calendar units on the local date in ``zone``,
@@ -124,7 +143,7 @@ class Duration:
         if not (self.years or self.months or self.days):
             # No wall clock involved: exactly the instant given, plus elapsed hours. (Going
             # through the wall time would lose the second pass of a repeated hour.)
-            return begin + dt.timedelta(hours=self.hours)
+            return begin + dt.timedelta(hours=self.hours, seconds=self.seconds)
         wall = _counted_wall(begin, zone)
         month_index = wall.month - 1 + self.months + 12 * self.years
         year = wall.year + month_index // 12
@@ -137,7 +156,7 @@ class Duration:
         else:
             shifted = wall.replace(year=year, month=month)
         shifted += dt.timedelta(days=self.days)
-        return _instant(shifted, zone) + dt.timedelta(hours=self.hours)
+        return _instant(shifted, zone) + dt.timedelta(hours=self.hours, seconds=self.seconds)
 
     @classmethod
     def __get_pydantic_core_schema__(

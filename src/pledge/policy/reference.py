@@ -73,9 +73,10 @@ notice repeats the reason, so a reader knows the point is new. These sections ac
 
 A duration is a number and a unit: `5y`, `6 months`, `30d`, `48h`. Parts add up, as in `1y 6m`.
 The units are `y` (`year`, `years`), `m` (`month`, `months`; never minutes), `w` (`week`,
-`weeks`), `d` (`day`, `days`) and `h` (`hour`, `hours`); `0d` means at once. Years, months and
-days count on the calendar of the controller's `time_zone` (five years from 29 February ends on
-28 February); hours are elapsed time.
+`weeks`), `d` (`day`, `days`), `h` (`hour`, `hours`), `min` (`minute`, `minutes`) and `s`
+(`second`, `seconds`); `0d` means at once. Years, months and days count on the calendar of the
+controller's `time_zone` (five years from 29 February ends at the end of 28 February); hours,
+minutes and seconds are elapsed time, for short periods such as a session's idle time.
 
 ## Fiscal-year ends
 
