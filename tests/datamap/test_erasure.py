@@ -103,3 +103,24 @@ def test_erasing_twice_is_harmless():
     subject_erase(subject_id=subject.pk, reason="first")
     again = _by_category(subject_erase(subject_id=subject.pk, reason="second"))
     assert again["user.correspondence"].status == "not-held"
+
+
+@pytest.mark.clause("AL13")
+def test_an_erasure_of_rows_without_a_key_is_journaled_for_replay_after_a_restore(settings):
+    """Consent records are plain rows; erasing them must still reach a restored backup."""
+    from pledge.accounts.services import consent_record
+    from pledge.notices.services import notice_publish
+    from pledge.vault.models import ShredEntry
+    from pledge.vault.routers import KEYS
+
+    subject = _correspondent()
+    consent_record(
+        subject=subject,
+        purpose="marketing",
+        given=True,
+        form="registration",
+        notice=notice_publish(policy=settings.POLICY),
+    )
+    subject_erase(subject_id=subject.pk, reason="letter", categories=["user.consent"])
+    entry = ShredEntry.objects.using(KEYS).get(subject=subject.pk, category="user.consent")
+    assert entry.reason == "erasure: letter"

@@ -32,6 +32,7 @@ from pledge.datamap.registry import Holder, Strategy
 from pledge.policy.calendar import deadline
 from pledge.retention.holds import hold_for
 from pledge.vault import keyring
+from pledge.vault.models import Subject
 from pledge.vault.services import subject_shred
 
 Status = Literal["erased", "kept", "not-held", "unlinked"]
@@ -78,8 +79,15 @@ def _holders_by_category() -> tuple[dict[str, list[Holder]], set[str]]:
     return linked, unlinked - set(linked)
 
 
-def _kept(category: str, rows: list[tuple[Holder, list]], now: dt.datetime) -> Outcome | None:
+def _kept(
+    category: str, rows: list[tuple[Holder, list]], now: dt.datetime, *, synthetic: bool = False
+) -> Outcome | None:
     """Why a category cannot be erased now, or None when it can."""
+    if synthetic:
+        # A synthetic subject (Subject.synthetic, made by a conformance run) is no person and
+        # its records are no business's records: no minimum keep or legal duty applies to
+        # them, so the run can leave nothing behind. Legal holds are checked before this.
+        return None
     policy = settings.POLICY
     declared = policy.category(category)
     if declared is None:
@@ -139,6 +147,7 @@ def subject_erase(
     every = {c.id for c in settings.POLICY.categories} | set(by_category) | keyed
     wanted = set(categories) if categories is not None else every
     wanted.discard("subject.identity")  # goes last, with the blind index, when all else has
+    synthetic = Subject.objects.filter(pk=subject_id, synthetic=True).exists()
     outcomes: list[Outcome] = []
     for category in sorted(wanted):
         holders = by_category.get(category, [])
@@ -153,12 +162,14 @@ def subject_erase(
                 Outcome(category, "kept", held, hold.expires_at, f"a legal hold: {hold.reason}")
             )
             continue
-        kept = _kept(category, rows, now)
+        kept = _kept(category, rows, now, synthetic=synthetic)
         if kept is not None:
             outcomes.append(kept)
             continue
         keyring.shred(
-            [keyring.KeyRef(category=category, subject=subject_id)], reason=f"erasure: {reason}"
+            [keyring.KeyRef(category=category, subject=subject_id)],
+            reason=f"erasure: {reason}",
+            journal_all=True,
         )
         with transaction.atomic():
             count = sum(_apply(holder, subject_id) for holder in holders)

@@ -76,8 +76,12 @@ def get_or_create(ref: KeyRef) -> bytes:
     return key
 
 
-def shred(refs: Iterable[KeyRef], *, reason: str) -> int:
-    """Destroy keys and journal each destruction; returns how many keys existed."""
+def shred(refs: Iterable[KeyRef], *, reason: str, journal_all: bool = False) -> int:
+    """Destroy keys and journal each destruction; returns how many keys existed.
+
+    With ``journal_all`` every ref is journaled, key or not: an erasure of data held without
+    a key of its own (plain rows) must still be replayed after a restore.
+    """
     refs = list(refs)
     # Durable before it returns: callers then record the erasure in the data database, and
     # that record must never outlive a shred that a power cut rolled back.
@@ -97,7 +101,7 @@ def shred(refs: Iterable[KeyRef], *, reason: str) -> int:
                 reason=reason,
             )
             for r in refs
-            if r.handle in existing
+            if journal_all or r.handle in existing
         )
     checkpoint()
     return len(existing)
