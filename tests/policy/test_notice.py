@@ -303,7 +303,7 @@ def test_alps_questions_and_requests_go_to_the_operators(alps: Policy) -> None:
     contact = facts(alps, "contact", None)
     assert contact["Email"] == "info@alps-printer.jp"
     rights = section_md(alps, "Your rights")
-    assert "contact the site owner/operators by email or letter" in rights
+    assert "contact the site owner/operators at" in rights and "info@alps-printer.jp" in rights
     assert "We reply within one month" in rights
 
 

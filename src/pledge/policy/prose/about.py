@@ -10,9 +10,13 @@ Protection Act 1998) is kept as the original reference and the law now in force 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from pledge.policy.prose.facts import Fact, Findings, Status
+from pledge.policy.prose.facts import Fact, Status
 from pledge.policy.prose.text import Document, Sentence
+
+if TYPE_CHECKING:
+    from pledge.policy.prose.findings import Findings
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _CONTACT = re.compile(
@@ -28,12 +32,12 @@ _TITLE_NAME = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"^(?P<name>.+?)(?:'s|’s)?\s*(?:[|:–—-]\s*)?(?:online\s+)?privacy\s+"
+        r"^(?P<name>.+?)(?:'s|\u2019s)?\s*(?:[|:\u2013\u2014-]\s*)?(?:online\s+)?privacy\s+"
         r"(?:&\s+security\s+)?(?:policy|statement|notice)\b",
         re.IGNORECASE,
     ),
     re.compile(
-        r"^(?:online\s+)?privacy\s+(?:&\s+security\s+)?(?:policy|statement|notice)\s*[|:–—-]\s*"
+        r"^(?:online\s+)?privacy\s+(?:&\s+security\s+)?(?:policy|statement|notice)\s*[|:\u2013\u2014-]\s*"
         r"(?P<name>.+)$",
         re.IGNORECASE,
     ),
@@ -71,20 +75,24 @@ _LAWS: tuple[tuple[str, str | None, tuple[str, ...], str | None], ...] = (
      ("Children's Online Privacy Protection Act",), None),
     (r"\bpipeda\b", "CA", ("PIPEDA",), None),
 )  # fmt: skip
+_LAW_WORDS = re.compile(
+    r"\b(?:act|law|gdpr|dsgvo|bdsg|bundes\w+|japan\w*|california|coppa|caloppa|ccpa|pipeda|"
+    r"ico|commissioner|appi)\b"
+)
 _LAW_PATTERNS = [(re.compile(p), c, f, o) for p, c, f, o in _LAWS]
 _RIGHTS_ASK = re.compile(
-    r"\b(?:contact|write to|email|get in touch|make a request|send us)\b[^.]*"
-    r"|\b(?:questions?|requests?|quer(?:y|ies)|concerns?)\b[^.]*\b(?:contact|write|email)\b"
+    r"\b(?:contact|write to|get in touch|email us|send us|make a request|reach us|let us know)\b"
 )
 _RIGHTS_TOPIC = re.compile(
     r"\b(?:personal (?:data|information)|privacy|your (?:data|information|rights)|rights|"
     r"data protection|request|delete|erase|access)\b"
 )
+_QUESTIONS = re.compile(r"\b(?:questions?|quer(?:y|ies)|requests?|concerns?)\b")
 _IN_WRITING = re.compile(r"\bin writing\b|\bwritten request\b|\bby (?:letter|post)\b")
 
 
 def _clean_name(name: str) -> str | None:
-    name = re.sub(r"\s+", " ", name).strip(" .,:;|*#\"'“”‘’-")
+    name = re.sub(r"\s+", " ", name).strip(" .,:;|*#\"'\u201c\u201d\u2018\u2019-")
     name = re.sub(r"^[^\w]+", "", name).strip()  # a leading emoji or symbol
     if not name or len(name) > 80 or not name[0].isalnum() or _NOT_A_NAME.search(name):
         return None
@@ -96,9 +104,11 @@ def _clean_name(name: str) -> str | None:
 def _title(document: Document) -> Sentence | None:
     headings = [s for s in document.sentences[:12] if s.kind == "heading"]
     for sentence in headings:
-        if "privacy" in sentence.norm:
+        if re.search(
+            r"\bprivacy\b|\bdata protection\b|\bpersonal (?:data|information)\b", sentence.norm
+        ):
             return sentence
-    return headings[0] if headings else None
+    return None
 
 
 def read_about(document: Document, found: Findings) -> None:
@@ -108,7 +118,8 @@ def read_about(document: Document, found: Findings) -> None:
         found.title = Fact.of(title.text, [title])
     elif document.title:
         found.title = Fact(Status.STATED, document.title, (), "from the page's <title>")
-    opening = [s for s in sentences if s.kind == "text" and len(s.text.split()) >= 6][:2]
+    after_title = sentences[title.index + 1 :] if title is not None else sentences
+    opening = [s for s in after_title if s.kind == "text" and len(s.text.split()) >= 6][:2]
     if opening:
         found.summary = Fact.of(" ".join(s.text for s in opening), opening)
     for sentence in sentences[:40]:
@@ -173,6 +184,8 @@ def _law(sentences: tuple[Sentence, ...], found: Findings) -> None:
     countries: dict[str, list[Sentence]] = {}
     frameworks: dict[str, Sentence] = {}
     for sentence in sentences:
+        if not _LAW_WORDS.search(sentence.norm):
+            continue
         for pattern, country, named, replaced in _LAW_PATTERNS:
             if not pattern.search(sentence.norm):
                 continue
@@ -200,8 +213,12 @@ def _rights(sentences: tuple[Sentence, ...], found: Findings) -> None:
         and "unsubscribe" not in s.norm
     ]
     if asks:
-        # The sentence that names an address, or else the first that says how to ask.
-        best = next((s for s in asks if EMAIL.search(s.text)), asks[0])
+        # The sentence that names an address, or says where questions go; not one about deletion.
+        def score(s: Sentence) -> tuple[int, int]:
+            points = 2 * bool(EMAIL.search(s.text)) + bool(_QUESTIONS.search(s.norm))
+            return points - bool(re.search(r"\bdelet", s.norm)), -s.index
+
+        best = max(asks, key=score)
         found.rights = Fact.of(best.text, [best])
     writing = [s for s in sentences if _IN_WRITING.search(s.norm) and "request" in s.norm]
     if writing:

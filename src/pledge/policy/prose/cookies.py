@@ -14,31 +14,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pledge.policy.calendar import Duration
 from pledge.policy.prose.facts import (
-    NEGATION,
+    DEFINES_DATA,
     QUESTION,
     Contradiction,
     Fact,
-    Findings,
     Period,
     Status,
     about_cookies,
-    minutes_as_hours,
     periods,
     services,
     unique,
 )
 from pledge.policy.prose.text import Document, Sentence
 
+if TYPE_CHECKING:
+    from pledge.policy.prose.findings import Findings
+
 _GENERAL = re.compile(
     r"^(?:a |the )?cookies? (?:is|are) (?:a |an )?(?:small|tiny|data|text|identifiers?|pieces?|"
-    r"files?|little)|^(?:most|many) (?:web)?sites|\b(?:you|visitors|users) (?:can|may|could|are able"
-    r" to|have the ability to) (?:\w+ ){0,3}(?:disable|block|delete|refuse|decline|restrict|reject|"
-    r"accept|manage|set|opt|exclude|activate|prevent)|\bif you (?:wish to |want to |would like to |"
-    r"choose to |do )?(?:disable|block|delete|decline|refuse|restrict|deactivate|reject)|\bbrowsers?"
-    r" (?:can|may) be set\b|\bfor (?:more|further) (?:information|reading) (?:about|on) cookies\b|"
+    r"files?|little)|^(?:most|many) (?:web)?sites|\b(?:you|visitors|users) (?:can|may|could|"
+    r"are able to|have the ability to) (?:\w+ ){0,3}(?:disable|block|delete|refuse|decline|"
+    r"restrict|reject|accept|manage|set|opt|exclude|activate|prevent)|\bif you (?:wish to |"
+    r"want to |would like to |choose to |do )?(?:disable|block|delete|decline|refuse|restrict|"
+    r"deactivate|reject)|\bbrowsers? (?:can|may) be set\b|\bfor (?:more|further) "
+    r"(?:information|reading) (?:about|on) cookies\b|"
     r"\ballaboutcookies|aboutcookies|\bopt[- ]out cookie\b|\bin the event that\b|\bin some cases it"
     r" is possible\b|\bcookies have a variety\b|\bmany cookies are\b|\bthe purpose of (?:other )?"
     r"cookies\b|\bwhat are cookies\b|\bare widely used\b|\bhow to manage cookies\b"
@@ -54,11 +57,14 @@ _USE_ACTIVE = re.compile(
 _USE_PASSIVE = re.compile(
     r"\bcookies?\b[^.]{0,40}?\b(?:is|are|will be|may be|can be|gets|get|be)\s+(?:\w+\s+)?"
     r"(?:set|placed|stored|saved|used|installed|sent|put|dropped|archived)\b"
-    r"|\bcookies? (?:will |may )?(?:last|expire|persist|remain|stay)s?\b"
+    r"|\bcookies?\b[^.]{0,40}?\b(?:will |may )?(?:last|expire|persist|remain|stay)s?\b"
+    r"|\bcookies? (?:set|placed|used|stored) (?:by|on) (?:this|our|the) (?:web)?site\b"
     r"|\b(?:the )?cookies (?:we|that we|this site) (?:use|set)\b|\btemporary cookie\b"
     r"|\b(?:session|persistent|permanent|login|third party) cookies? (?:last|expire|are|is)\b"
     r"|\bcookies? (?:to|that) (?:help|enable|remember|collect|allow)\b"
     r"|\b(?:uses?|using) (?:a |the )?(?:\w+ )?cookies?\b"
+    r"|\b(?:a|the|our|one|this) (?:\w+ )?cookies? (?:keeps|remembers|stores|holds|records|lets|"
+    r"allows)\b"
 )
 _NONE = re.compile(
     r"\b(?:do(?:es)? not|don't|doesn't|never|will not|won't|not)\s+(?:\w+\s+)?(?:use|set|place|"
@@ -66,6 +72,7 @@ _NONE = re.compile(
     r"|\bno\s+(?:\w+\s+){0,4}cookies\s+(?:are|is|will be)\s+(?:ever\s+)?(?:set|used|placed|stored)"
     r"|\bcookie-?less\b|\bno cookies\b|\bwithout (?:any )?cookies\b"
 )
+_SOME = re.compile(r"\s*(?:for|to|that|which|from)\b")
 _EXCEPT_SESSION = re.compile(
     r"\b(?:beyond|except|apart from|other than|besides|save for|only)\b[^.]{0,90}\b(?:session|"
     r"technical(?:ly)?|strictly necessary|essential|functional)"
@@ -88,7 +95,7 @@ _PURPOSES: tuple[tuple[str, str, str], ...] = (
     ("basket", "orders", r"\b(?:basket|shopping cart|cart)\b"),
     ("login", "service", r"\blog ?in|logged in|sign(?:ed)? in|remember me|account\b"),
     ("comment", "service", r"\bcomments?\b"),
-    ("preferences", "service", r"\bpreferences|screen (?:display|options)|personali[sz]|customi[sz]"),
+    ("preferences", "service", r"\bpreferences|screen (?:display|options)|personali[sz]"),
     ("analytics", "statistics", r"\banalytics|statistic|stats\b|how (?:you|visitors) use|trends"),
     ("advertising", "marketing", r"\bads\b|advertis|doubleclick|adsense"),
     ("consent", "operation", r"\bcookie (?:message|notice|banner|consent)"),
@@ -119,8 +126,12 @@ class CookieFindings:
 
     def kinds(self) -> list[str]:
         """The kinds the notice states, in words: 'session', 'persistent', 'third-party'."""
-        named = [("session", self.session), ("persistent", self.persistent),
-                 ("first-party", self.first_party), ("third-party", self.third_party)]  # fmt: skip
+        named = [
+            ("session", self.session),
+            ("persistent", self.persistent),
+            ("first-party", self.first_party),
+            ("third-party", self.third_party),
+        ]
         return [name for name, evidence in named if evidence]
 
 
@@ -129,10 +140,7 @@ def _lifetime(sentence: Sentence) -> tuple[str | Duration | None, str]:
         return "browser-session", "deleted when the browser closes"
     found: list[Period] = periods(sentence.norm)
     if found:
-        period = found[0]
-        if period.duration is None:
-            return minutes_as_hours(period), period.words
-        return period.duration, period.words
+        return found[0].duration, found[0].words
     return None, ""
 
 
@@ -159,19 +167,17 @@ def read_cookies(document: Document, found: Findings) -> CookieFindings:
         if norm.startswith("yes") and _QUESTION_USE.search(sentence.heading):
             positive.append(sentence)
             continue
-        if QUESTION.search(norm) or "examples of such data" in norm:
+        if QUESTION.search(norm) or DEFINES_DATA.search(norm):
             continue
-        if _NONE.search(norm):
-            (session_only if _EXCEPT_SESSION.search(norm) else negative).append(sentence)
+        if none := _NONE.search(norm):
+            if _EXCEPT_SESSION.search(norm):
+                session_only.append(sentence)
+            elif not _SOME.match(norm, none.end()):
+                negative.append(sentence)  # not "no cookies to track you": that is about some
             continue
         if _GENERAL.search(norm) and not re.match(r"(?:we|i)\b", norm):
             continue
         if _USE_ACTIVE.search(norm) or _USE_PASSIVE.search(norm):
-            if NEGATION.search(norm) and re.search(r"\bno (?:personal|personally)\b", norm) is None:
-                # "cookies don't store credit card details": a claim about content, not use.
-                if not re.search(r"\b(?:don't|do not|does not|doesn't) (?:store|contain)\b", norm):
-                    positive.append(sentence)
-                    continue
             positive.append(sentence)
     positive += session_only
     if positive and negative:
@@ -185,12 +191,15 @@ def read_cookies(document: Document, found: Findings) -> CookieFindings:
         result.used = Fact(Status.CONTRADICTORY, None, unique((*negative, *positive)))
     elif positive:
         note = "only session cookies, for a working session" if session_only else ""
-        result.used = Fact.of(True, (positive if not session_only else session_only)[:3], note)
+        result.used = Fact.of(True, (session_only or positive)[:3], note)
     elif negative:
         result.used = Fact.of(False, negative)
     _kinds(result, relevant, positive, session_only)
     result.uses = tuple(_uses(positive, relevant, result))
-    result.statement = unique([*negative, *positive[:3], *_lifetime_sentences(relevant)])[:4]
+    claims = [*negative, *positive[:3]]
+    blocks = {s.block for s in claims if s.kind == "text"}
+    paragraph = [s for s in document.sentences if s.block in blocks]
+    result.statement = unique([*paragraph, *claims, *_lifetime_sentences(relevant)])[:5]
     return result
 
 
@@ -213,14 +222,20 @@ def _kinds(
     result.persistent = unique(
         s
         for s in claims
-        if ((_PERSISTENT.search(s.norm) or (s.kind == "row" and periods(s.norm)))
-        and not (s.kind == "row" and _row_session(s))
-        and not s.norm.startswith("permanent cookies remain"))
+        if (
+            (_PERSISTENT.search(s.norm) or (s.kind == "row" and periods(s.norm)))
+            and not (s.kind == "row" and _row_session(s))
+            and not s.norm.startswith("permanent cookies remain")
+        )
         or re.search(r"\bpermanent cookies\)", s.norm)
     )
     result.third_party = unique(s for s in claims if _THIRD.search(s.norm) or services(s))
     result.first_party = unique(
-        s for s in positive if re.match(r"(?:we|i|this|our|in order to|when|if)\b", s.norm)
+        s
+        for s in positive
+        if re.search(r"\b(?:we|i|our|this (?:web)?site|us)\b", s.norm)
+        and not _THIRD.search(s.norm)
+        and not services(s)
     )
 
 
@@ -234,9 +249,17 @@ def _uses(
             if use is not None:
                 uses.setdefault(use.name, use)
             continue
+        # The purpose may be in the sentence before: "If you leave a comment, you may save
+        # your details in cookies. These cookies will last for one year."
+        context = " ".join(
+            s.norm for s in relevant if s.block == sentence.block and s.index <= sentence.index
+        )
         name, purpose = next(
             ((n, p) for n, p, pattern in _PURPOSE_PATTERNS if pattern.search(sentence.norm)),
-            ("cookie", "operation"),
+            next(
+                ((n, p) for n, p, pattern in _PURPOSE_PATTERNS if pattern.search(context)),
+                ("cookie", "operation"),
+            ),
         )
         if name in uses:
             continue
@@ -279,8 +302,7 @@ def _row_use(sentence: Sentence) -> CookieUse | None:
             else:
                 found = periods(row_norm)
                 if found:
-                    period = found[0]
-                    lifetime = period.duration or minutes_as_hours(period)
+                    lifetime = found[0].duration
     reason = " ".join(cells[i] for h, i in column.items() if re.search(r"reason|purpose|desc", h))
     purpose = next(
         (p for _n, p, pattern in _PURPOSE_PATTERNS if pattern.search(reason.lower())), "operation"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pledge.policy.prose.facts import about_cookies, unique
+from pledge.policy.prose.facts import DEFINES_DATA, about_cookies, unique
 from pledge.policy.prose.text import Document, Sentence
 
 
@@ -30,24 +30,43 @@ class Kind:
     inherent_sources: tuple[str, ...] = ()
 
 
-def _kind(key: str, id: str, name: str, subject: str, purpose: str, trigger: str,
-          sources: str, fields: tuple[str, ...] = (), own: tuple[str, ...] = ()) -> Kind:  # fmt: skip
-    return Kind(key, id, name, subject, purpose, re.compile(trigger), frozenset(sources.split(",")),
-                fields, own)  # fmt: skip
+def _kind(
+    key: str,
+    id: str,
+    name: str,
+    subject: str,
+    purpose: str,
+    trigger: str,
+    sources: str,
+    fields: tuple[str, ...] = (),
+    own: tuple[str, ...] = (),
+) -> Kind:
+    return Kind(
+        key,
+        id,
+        name,
+        subject,
+        purpose,
+        re.compile(trigger),
+        frozenset(sources.split(",")),
+        fields,
+        own,
+    )
 
 
 KINDS: tuple[Kind, ...] = (
     _kind("account", "user.account", "Your account", "customer", "service",
           r"\b(?:registration|register(?:ed|ing|s)?|(?:create|creating|open|opening) an account|"
           r"your account|user (?:account|profile)s?|account information|log ?in|logged in|"
-          r"sign(?:ed|ing)? in|sign(?:ing)? up|username)\b",
+          r"sign(?:ed|ing)? in|sign(?:ing)? up for an account|username)\b",
           "registration form,account page,checkout,newsletter sign-up"),
-    _kind("correspondence", "user.correspondence", "Your emails and enquiries", "correspondent",
-          "service",
-          r"\b(?:email (?:us|correspondence|communications?|systems?)|emails? (?:you send|from you)|"
-          r"contact (?:form|requests?)|(?:you|visitors who|anyone who) (?:contact|email|write to) "
-          r"us|correspondence|enquir(?:y|ies)|inquir(?:y|ies)|requests? by (?:email|telephone|"
-          r"phone|fax)|every time you email|contact us by)\b",
+    _kind("correspondence", "user.correspondence", "Your emails and enquiries",
+          "correspondent", "service",
+          r"\b(?:email (?:us|correspondence|communications?|systems?)|"
+          r"emails? (?:you send|from you)|contact (?:form|requests?)|"
+          r"(?:you|visitors who|anyone who) (?:contact|email|write to) us|correspondence|"
+          r"enquir(?:y|ies)|inquir(?:y|ies)|requests? by (?:email|telephone|phone|fax)|"
+          r"every time you email|contact us by)\b",
           "email you send us,contact form,telephone",
           ("your messages and our replies", "your email address")),
     _kind("logs", "user.device.web_logs", "Web server logs", "visitor", "operation",
@@ -55,14 +74,18 @@ KINDS: tuple[Kind, ...] = (
           "the web server,your visits to the site", (), ("the web server, for each page visited",)),
     _kind("orders", "user.behavior.purchase_history", "Your orders and payments", "customer",
           "orders",
-          r"\b(?:orders?|ordering|purchases?|purchasing|transactions?|checkout|shipping|shipped|"
+          r"\b(?:(?:your|an|the|each|any|online|place an|placing|placed|process(?:ing)?(?: any)?) "
+          r"orders?|orders? (?:you|placed|information|data|history|details|processing|identifier|"
+          r"are|is|will|may)|"
+          r"order-related|ordering|purchases?|purchasing|transactions?|checkout|shipping|shipped|"
           r"shipments?|invoic\w*|billing|payments?)\b",
           "checkout,email you send us,telephone,PayPal,bank transfer records,third parties,"
           "our clients"),
     _kind("browsing", "user.behavior.browsing", "Visit statistics", "visitor", "statistics",
-          r"\b(?:browsing patterns?|analytics|about your visit|how (?:you|visitors|users|our "
+          r"\b(?:browsing patterns?|google analytics|(?:web )?analytics (?:tools?|cookies?|"
+          r"services?|software)|about your visit|how (?:you|visitors|users|our "
           r"customers) (?:use|interact|browse|engage)|usage of (?:the|our) (?:site|website)|"
-          r"device information|traffic patterns|site use|visitor statistics|analy[sz]e trends)\b",
+          r"device information|traffic patterns|site use|track users)\b",
           "your visits to the site,cookies", (), ("your visits to the site",)),
     _kind("comments", "user.content.comments", "Your comments", "visitor", "service",
           r"\b(?:leave|leaves|left|post|posted|submit) (?:a )?comments?\b|\bcomments? form\b|"
@@ -72,8 +95,9 @@ KINDS: tuple[Kind, ...] = (
           r"\b(?:newsletters?|e?mail(?:ing)? list|subscribers?|subscribe)\b",
           "newsletter sign-up,checkout,registration form"),
 )  # fmt: skip
-GENERAL = Kind("general", "user.data", "Personal data", "customer", "service",
-               re.compile(r"(?!)"), frozenset())  # fmt: skip
+GENERAL = Kind(
+    "general", "user.data", "Personal data", "customer", "service", re.compile(r"(?!)"), frozenset()
+)
 
 _FIELDS: tuple[tuple[str, str], ...] = (
     ("name", r"\b(?:your |full |first |last |payer |customer )?names?\b(?! of)(?! and physical)"),
@@ -101,6 +125,8 @@ _FIELDS: tuple[tuple[str, str], ...] = (
      r"\bitems (?:you )?(?:ordered|purchased)\b|\border (?:identifier|details)\b"),
     ("messages", r"\b(?:messages?|your request)\b"),
     ("location data", r"\blocation data\b|\bgps\b"),
+    ("date of birth", r"\bdate of birth\b|\bbirth ?date\b|\bbirthday\b"),
+    ("photographs", r"\bphotos?\b|\bphotographs?\b|\bimages you upload\b"),
 )  # fmt: skip
 _FIELD_PATTERNS = [(name, re.compile(p)) for name, p in _FIELDS]
 
@@ -134,6 +160,10 @@ _COLLECTS = re.compile(
     r"gather\w*|obtain\w*|enter\w*|suppl\w*|provid\w*|submit\w*|ask\w* (?:you )?for|includ\w*|"
     r"held|hold)\b"
 )
+_COLLECTION_LEAD = re.compile(
+    r"\b(?:collect\w*|we (?:may )?(?:record|store|keep|hold|receive|ask (?:you )?for)|"
+    r"information (?:we|you) (?:may )?(?:collect|provide|supply|give))\b"
+)
 _PURPOSE_LEAD = re.compile(r"\b(?:purposes?|we use (?:your|the|this) (?:personal )?information)\b")
 
 
@@ -146,11 +176,12 @@ class CategoryFinding:
     statistics: tuple[Sentence, ...]  # sentences using it for statistics
 
 
+def _negated(norm: str, at: int) -> bool:
+    return bool(_NEGATED_BEFORE.search(norm[:at]))
+
+
 def _speaks_of(kind: Kind, sentence: Sentence) -> bool:
-    for match in kind.trigger.finditer(sentence.norm):
-        if not _NEGATED_BEFORE.search(sentence.norm[: match.start()]):
-            return True
-    return False
+    return any(not _negated(sentence.norm, m.start()) for m in kind.trigger.finditer(sentence.norm))
 
 
 def _introduced(sentences: tuple[Sentence, ...], lead: Sentence) -> list[Sentence]:
@@ -173,7 +204,7 @@ def read_categories(document: Document) -> tuple[list[CategoryFinding], tuple[Se
         for i, s in enumerate(sentences)
         if s.kind != "heading"
         and not about_cookies(s, sentences[i - 1] if i else None)
-        and not s.norm.startswith(("examples of such data", "personal data comprises"))
+        and not DEFINES_DATA.search(s.norm)
     ]
     findings = []
     claimed: set[int] = set()  # sentences whose fields went to some category
@@ -191,13 +222,19 @@ def read_categories(document: Document) -> tuple[list[CategoryFinding], tuple[Se
     # Lists of what is collected that name no category ("The information we may collect from
     # you is: ...") go to the categories of the same section, or to a general one.
     for lead in content:
-        if lead.index in claimed or not _COLLECTS.search(lead.norm):
+        if lead.index in claimed or not _COLLECTION_LEAD.search(lead.norm):
             continue
+        if _PURPOSE_LEAD.search(lead.norm):
+            continue  # "collected ... for the purposes of:" lists purposes, not data
         items = _introduced(sentences, lead)
         if not items:
             continue
         group = (lead, *items)
-        targets = [f for f in findings if any(s.heading == lead.heading for s in f.evidence)]
+        targets = [
+            f
+            for f in findings
+            if f.kind.subject != "visitor" and any(s.heading == lead.heading for s in f.evidence)
+        ]
         if not targets:
             findings.append(_finding(GENERAL, group, group))
             continue
@@ -205,6 +242,10 @@ def read_categories(document: Document) -> tuple[list[CategoryFinding], tuple[Se
             index = findings.index(target)
             merged = unique((*target.evidence, *group))
             findings[index] = _finding(target.kind, merged, unique((*merged, *items)))
+    if not findings:
+        # The notice names no kind of data pledge knows: one general category, so that its
+        # retention statements ("data is deleted after a week") still have a place.
+        findings.append(_finding(GENERAL, (), ()))
     purposes = tuple(
         item
         for lead in content
@@ -214,7 +255,9 @@ def read_categories(document: Document) -> tuple[list[CategoryFinding], tuple[Se
     return findings, purposes
 
 
-def _finding(kind: Kind, own: tuple[Sentence, ...], related: tuple[Sentence, ...]) -> CategoryFinding:
+def _finding(
+    kind: Kind, own: tuple[Sentence, ...], related: tuple[Sentence, ...]
+) -> CategoryFinding:
     fields: dict[str, Sentence] = {}
     sources: dict[str, Sentence] = {}
     for sentence in related:
@@ -223,7 +266,8 @@ def _finding(kind: Kind, own: tuple[Sentence, ...], related: tuple[Sentence, ...
             "row",
         ):
             for name, pattern in _FIELD_PATTERNS:
-                if pattern.search(sentence.norm) and name not in fields:
+                match = pattern.search(sentence.norm)
+                if match and name not in fields and not _negated(sentence.norm, match.start()):
                     fields[name] = sentence
         for name, pattern in _SOURCE_PATTERNS:
             if kind.sources and name not in kind.sources:
@@ -231,6 +275,4 @@ def _finding(kind: Kind, own: tuple[Sentence, ...], related: tuple[Sentence, ...
             if pattern.search(sentence.norm):
                 sources.setdefault(name, sentence)
     statistics = tuple(s for s in related if re.search(r"\bstatistic", s.norm))
-    return CategoryFinding(
-        kind, own, tuple(fields.items()), tuple(sources.items()), statistics
-    )
+    return CategoryFinding(kind, own, tuple(fields.items()), tuple(sources.items()), statistics)

@@ -11,10 +11,10 @@ well-known services receive data, what a negation looks like), not phrases of an
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -44,7 +44,7 @@ class Fact:
 
     @classmethod
     def of(cls, value: Any, evidence: Iterable[Sentence], note: str = "") -> Fact:
-        return cls(Status.STATED, value, _unique(evidence), note)
+        return cls(Status.STATED, value, unique(evidence), note)
 
     @classmethod
     def silent(cls, note: str = "") -> Fact:
@@ -61,15 +61,12 @@ class Contradiction:
     evidence: tuple[Sentence, ...]
 
 
-def _unique(sentences: Iterable[Sentence]) -> tuple[Sentence, ...]:
+def unique(sentences: Iterable[Sentence]) -> tuple[Sentence, ...]:
+    """Sentences without repeats, in the notice's order."""
     seen: dict[int, Sentence] = {}
     for sentence in sentences:
         seen.setdefault(sentence.index, sentence)
     return tuple(sorted(seen.values(), key=lambda s: s.index))
-
-
-def unique(sentences: Iterable[Sentence]) -> tuple[Sentence, ...]:
-    return _unique(sentences)
 
 
 # --- durations --------------------------------------------------------------------------------
@@ -93,14 +90,19 @@ class Period:
     """A length of time as written: '6 months' reads as Duration(months=6)."""
 
     words: str
-    duration: Duration | None  # None where pledge's units cannot say it (minutes)
+    duration: Duration
     start: int  # offset in the normalised sentence
     end: int
 
 
+_UNITS = re.compile(r"year|month|week|day|hour|minute|fortnight")
+
+
 def periods(norm: str) -> list[Period]:
     """Every length of time in a normalised sentence, leaving out ages and frequencies."""
-    found = []
+    found: list[Period] = []
+    if not _UNITS.search(norm):
+        return found
     for match in DURATION.finditer(norm):
         if _FREQUENCY.search(norm[: match.start()]):
             continue
@@ -116,15 +118,10 @@ def periods(norm: str) -> list[Period]:
             "fortnight": Duration(days=14 * n),
             "day": Duration(days=n),
             "hour": Duration(hours=n),
-        }.get(unit)
+            "minute": Duration(seconds=60 * n),
+        }[unit]
         found.append(Period(match.group(0), duration, match.start(), match.end()))
     return found
-
-
-def minutes_as_hours(period: Period) -> Duration:
-    """The shortest pledge duration that is not shorter than a period given in minutes."""
-    n = int(re.match(r"\d+", period.words)[0]) if period.words[0].isdigit() else 1  # type: ignore[index]
-    return Duration(hours=max(1, math.ceil(n / 60)))
 
 
 # --- words that recur across fields -------------------------------------------------------------
@@ -139,14 +136,37 @@ CONDITION = re.compile(
 )
 """A qualifier that turns 'never' into 'never, except ...'."""
 
-RIGHTS = re.compile(
+_RIGHTS = re.compile(
     r"\b(?:you have the right|right to (?:object|demand|request|access|erasure|data portability|"
-    r"receive|log a complaint|restrict)|you (?:can|may) (?:request|demand|ask)|you also have the "
-    r"right)\b"
+    r"receive|log a complaint|restrict)|you also have the right)\b"
 )
-"""A sentence explaining a data subject's rights describes the law, not the site's practice."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _explains_rights(norm: str) -> bool:
+    return bool(("right" in norm or "you " in norm) and _RIGHTS.search(norm))
+
+
+def clear_caches() -> None:
+    """Forget what earlier imports computed: each import (and each timing) starts cold."""
+    _explains_rights.cache_clear()
+    _services.cache_clear()
+
+
+def explains_rights(sentence: Sentence) -> bool:
+    """Whether the sentence explains a data subject's rights: it describes the law, not what
+    the site does ("you have the right to demand that we hand over your data")."""
+    return _explains_rights(sentence.norm)
+
 
 QUESTION = re.compile(r"\?\s*$")
+
+DEFINES_DATA = re.compile(
+    r"\bexamples? of (?:such |personal )?(?:data|information)\b|\b(?:personal )?data (?:refers to|"
+    r"means|comprises)\b|\bthe term .?personal data\b|\bas defined (?:in|by) the\b"
+)
+"""A definition of personal data lists kinds of data ('cookies, IP addresses, names'); it says
+nothing about what this site collects."""
 
 # Well-known services a small site uses. Each receives data from the visitor's browser or from
 # the operator; a notice naming one is naming a recipient, whatever else it says.
@@ -215,16 +235,21 @@ class Service:
     kind: str
 
 
-def services(sentence: Sentence) -> list[Service]:
+def services(sentence: Sentence) -> tuple[Service, ...]:
     """Well-known services the sentence names (not those it says it does not contact)."""
+    return _services(sentence.norm, sentence.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _services(norm: str, text: str) -> tuple[Service, ...]:
     found: dict[str, Service] = {}
-    if SERVICE.search(sentence.norm) and not _LOCAL.search(sentence.norm):
+    if SERVICE.search(norm) and not _LOCAL.search(norm):
         for pattern, (name, kind) in _SERVICE_PARTS:
-            if pattern.search(sentence.norm):
+            if pattern.search(norm):
                 found.setdefault(name, Service(name, kind))
-    for match in _CARRIER_CAPITALS.finditer(sentence.text):
+    for match in _CARRIER_CAPITALS.finditer(text):
         found.setdefault(match[1], Service(match[1], "delivery"))
-    return list(found.values())
+    return tuple(found.values())
 
 
 def about_cookies(sentence: Sentence, previous: Sentence | None) -> bool:
@@ -243,35 +268,3 @@ def about_cookies(sentence: Sentence, previous: Sentence | None) -> bool:
         and previous.block == sentence.block
         and "cookie" in previous.norm
     )
-
-
-@dataclass(slots=True)
-class Findings:
-    """Everything one import found, field by field. Filled by the extractors in turn."""
-
-    title: Fact = NOT_STATED
-    summary: Fact = NOT_STATED
-    updated: Fact = NOT_STATED
-    controller: Fact = NOT_STATED
-    email: Fact = NOT_STATED
-    addresses: tuple[str, ...] = ()
-    website: Fact = NOT_STATED
-    jurisdiction: Fact = NOT_STATED
-    frameworks: Fact = NOT_STATED
-    original_law: Fact = NOT_STATED
-    categories: tuple[Any, ...] = ()  # data.CategoryFinding
-    purposes_listed: tuple[Sentence, ...] = ()
-    cookies: Any = None  # cookies.CookieFindings
-    retention: Any = None  # retention.RetentionFindings
-    sharing: Any = None  # sharing.SharingFindings
-    passwords: Fact = NOT_STATED
-    cards: Fact = NOT_STATED
-    payments: Fact = NOT_STATED
-    transport: Fact = NOT_STATED
-    security: Fact = NOT_STATED
-    marketing: Fact = NOT_STATED
-    withdraw: Fact = NOT_STATED
-    statistics: Fact = NOT_STATED
-    rights: Fact = NOT_STATED
-    in_writing: Fact = NOT_STATED
-    contradictions: list[Contradiction] = field(default_factory=list)

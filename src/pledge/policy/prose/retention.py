@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 
 from pledge.policy.calendar import Duration, FiscalYearEnd
 from pledge.policy.prose.data import CategoryFinding
-from pledge.policy.prose.facts import NEGATION, RIGHTS, Fact, about_cookies, periods, unique
+from pledge.policy.prose.facts import (
+    NEGATION,
+    Fact,
+    about_cookies,
+    explains_rights,
+    periods,
+    unique,
+)
 from pledge.policy.prose.text import Document, Sentence
 
 _KEEP = re.compile(
@@ -37,7 +44,9 @@ _WHEN = re.compile(r"\b(?:after|within|once|as soon as|when|following|at the end
 _UNTIL_ASKED = re.compile(
     r"\buntil (?:you|the (?:user|visitor|customer|data subject)) (?:ask|request|tell|instruct|"
     r"delete)|\bunless and until you ask\b|\b(?:on|upon|at) (?:your |a )?(?:written )?request\b|"
-    r"\bmake a request in writing\b|\bwish to have [^.]* deleted\b"
+    r"\bmake a request in writing\b|\bwish to have [^.]* deleted\b|\bask(?:s|ed)? us (?:in "
+    r"writing )?to (?:have [^.]* )?(?:delete|erase|remove)|\brequest(?:s)? (?:in writing )?(?:that|"
+    r"to have) [^.]* (?:deleted|erased|removed)\b"
 )
 _UNTIL = re.compile(r"\buntil (?!you\b)(?P<event>[^,.;]{3,80})")
 _INDEFINITE = re.compile(
@@ -81,8 +90,8 @@ _FISCAL = re.compile(
 )
 _MONTHS = "|".join(m.lower() for m in calendar.month_name[1:])
 _DAY_MONTH = re.compile(
-    rf"\b(?:(?P<m1>{_MONTHS})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?"
-    rf" (?:of )?(?P<m2>{_MONTHS}))\b"
+    rf"\b(?:(?P<m1>{_MONTHS})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTHS}))\b"
 )
 _GRACE = re.compile(r"\bwithin (?P<n>[^.]{1,20}?) (?:of|after) the end\b")
 _BACKUPS = re.compile(r"\bback(?:ed)? ?-?ups?\b")
@@ -166,7 +175,7 @@ def _statement(sentence: Sentence, scope: str) -> Statement | None:
     keep = _KEEP.search(norm)
     delete = _DELETE.search(norm)
     found = periods(norm)
-    period = next((p for p in found if p.duration is not None), None)
+    period = found[0] if found else None
     on_request = bool(_UNTIL_ASKED.search(norm)) and bool(keep or delete)
     indefinite = bool(_INDEFINITE.search(norm)) and bool(keep)
     not_erasable = bool(_NOT_ERASABLE.search(norm))
@@ -183,8 +192,9 @@ def _statement(sentence: Sentence, scope: str) -> Statement | None:
         return None  # "will not be stored on our servers": a promise not to keep at all
     if period and not (keep or delete):
         return None
-    if not (period or on_request or indefinite or not_erasable or keeps_after or event
-            or legal_periods):  # fmt: skip
+    if not (
+        period or on_request or indefinite or not_erasable or keeps_after or event or legal_periods
+    ):
         return None
     anchor = next((name for name, pattern in _ANCHORS if pattern.search(norm)), "collected")
     return Statement(
@@ -209,7 +219,7 @@ def read_retention(document: Document, categories: list[CategoryFinding]) -> Ret
     result = RetentionFindings()
     statements: list[Statement] = []
     for i, sentence in enumerate(sentences):
-        if sentence.kind in ("heading", "row") or RIGHTS.search(sentence.norm):
+        if sentence.kind in ("heading", "row") or explains_rights(sentence):
             continue
         if about_cookies(sentence, sentences[i - 1] if i else None):
             continue
@@ -251,7 +261,7 @@ def _schedule(
         result.fiscal_year_end = Fact.of(None, [sentence], "no date is given for the year end")
     grace = _GRACE.search(sentence.norm)
     found = periods(grace["n"]) if grace else []
-    if found and found[0].duration is not None:
+    if found:
         result.grace = Fact.of(found[0].duration, [sentence])
     for finding in categories:
         if finding.kind.trigger.search(sentence.norm):
@@ -281,6 +291,8 @@ def _merge(statements: list[Statement]) -> Rule:
                 rule.anchor = statement.anchor
         rule.legal = rule.legal or statement.legal
         if statement.keeps_after:
+            # "Stored for three years ... not deleted after this period": three years at least.
+            rule.minimum = rule.minimum or rule.maximum
             rule.maximum = None
         if statement.on_request:
             rule.on_request = True

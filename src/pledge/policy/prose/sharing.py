@@ -15,24 +15,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pledge.policy.prose.facts import (
     CONDITION,
-    SERVICE,
     NEGATION,
-    RIGHTS,
+    SERVICE,
     Contradiction,
     Fact,
-    Findings,
     Status,
+    explains_rights,
     services,
     unique,
 )
 from pledge.policy.prose.text import Document, Sentence
 
+if TYPE_CHECKING:
+    from pledge.policy.prose.findings import Findings
+
 _VERB = re.compile(
     r"\b(?:shar(?:e|es|ed|ing)|pass(?:es|ed|ing)?(?: on)?|disclos(?:e|es|ed|ing)|"
-    r"releas(?:e|es|ed|ing)|transferr?(?:ed|ing|s)?|provid(?:e|es|ed|ing)|giv(?:e|es|ing)|given to|"
+    r"releas(?:e|es|ed|ing)|(?<!bank )(?<!wire )transferr?(?:ed|ing|s)?|provid(?:e|es|ed|ing)|"
+    r"giv(?:e|es|ing)|given to|"
     r"hand(?:s|ed|ing)?(?: over| on)?|sell|sells|sold|selling|rent(?:s|ed)?|trad(?:e|es|ed|ing)|"
     r"distribut(?:e|es|ed|ing)|suppl(?:y|ies|ied)|communicat(?:e|es|ed|ing)|"
     r"(?:make|made) available|send(?:s|ing)?|sent|exchang(?:e|ed)|leaves?)\b"
@@ -46,8 +50,9 @@ _PARTY = re.compile(
     r"sub-?contract\w*|agenc(?:y|ies)|authorit(?:y|ies)|vendors?|suppliers?|processors?|"
     r"new owner|purchaser|buyer)\b"
 )
+_PARTICIPLE = re.compile(r"(?:provided|supplied|given|sent) (?:in|by|at|through|via|on|under)\b")
+"""'the address provided in section ...': a description, not an act of sharing."""
 _INCOMING = re.compile(r"\s+(?:(?:[\w']+\s+){0,3}?(?:to|with) us\b|us\b)")
-_ONLY_US = re.compile(r"\b(?:to|with) (?:us|you)\b")
 _DOES_NOT_INCLUDE = re.compile(
     r"\bdoes not include (?:trusted )?(?:third parties|partners|service providers|companies)"
     r" (?:who|that|which)\b"
@@ -89,7 +94,7 @@ _EXCEPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _LEGAL_KINDS = {"law-enforcement", "legal-obligation"}
 _NOT_SHARING = _LEGAL_KINDS | {"business-transfer", "consent"}
 PROCESSOR_KINDS = {"delivery", "payment", "service-providers"}
-_NAMED = re.compile(r"\b(?:with|to|via) (?P<name>(?:[A-Z][\w&.-]*(?:\s+|$)){1,4})")
+_NAMED = re.compile(r"\b(?:with|to) (?P<name>(?:[A-Z][\w&.-]*(?:\s+|$)){1,4})")
 _NAME_STOP = {"The", "Our", "Your", "We", "Any", "This", "These", "Those", "UK", "GDPR"}
 
 
@@ -119,9 +124,9 @@ def _kinds(norm: str) -> list[str]:
 
 def _name(sentence: Sentence, kind: str) -> str:
     named = [s.name for s in services(sentence)]
-    if named:
+    if named and kind not in _NOT_SHARING:
         return ", ".join(named)
-    match = _NAMED.search(sentence.text)
+    match = _NAMED.search(sentence.text) if kind not in _NOT_SHARING else None
     if match:
         words = [w for w in match["name"].split() if w not in _NAME_STOP]
         if words:
@@ -146,13 +151,21 @@ def read_sharing(document: Document, found: Findings) -> SharingFindings:
     recipients: list[Recipient] = []
     named: dict[str, Recipient] = {}
     for sentence in document.sentences:
-        if sentence.kind == "heading" or RIGHTS.search(sentence.norm):
+        if sentence.kind == "heading" or explains_rights(sentence):
             continue
         norm = sentence.norm
         for service in services(sentence):
             named.setdefault(service.name, Recipient(service.kind, service.name, sentence))
+        special = _DOES_NOT_INCLUDE.search(norm) or _ENABLE.search(norm)
+        verbs = [
+            m
+            for m in _VERB.finditer(norm)
+            if not _INCOMING.match(norm, m.end()) and not _PARTICIPLE.match(norm, m.start())
+        ]
+        if not (special or verbs or _STAYS.search(norm)):
+            continue
         kinds = _kinds(norm)
-        if _DOES_NOT_INCLUDE.search(norm) or _ENABLE.search(norm):
+        if special:
             if global_negative and global_negative[-1].index == sentence.index - 1:
                 global_negative.pop()  # "We do not share ... This does not include ...": qualified
             positive.append(sentence)
@@ -162,7 +175,6 @@ def read_sharing(document: Document, found: Findings) -> SharingFindings:
         if _STAYS.search(norm):
             negative.append(sentence)
             continue
-        verbs = [m for m in _VERB.finditer(norm) if not _INCOMING.match(norm, m.end())]
         if not verbs:
             continue
         negated = bool(NEGATION.search(norm[: verbs[0].start()]))
@@ -221,8 +233,8 @@ def read_sharing(document: Document, found: Findings) -> SharingFindings:
             found.contradictions.append(
                 Contradiction(
                     "sharing",
-                    f"the notice promises that no data goes to third parties, yet names {names}, "
-                    "which receive data from the site or its visitors",
+                    "the notice promises that no data goes to third parties, yet names services "
+                    f"that receive data from the site or its visitors: {names}",
                     unique((*negative[:1], *(r.sentence for r in result.named))),
                 )
             )

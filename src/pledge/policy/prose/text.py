@@ -166,6 +166,9 @@ def _markdown_blocks(source: str) -> list[_Block]:
     blocks: list[_Block] = []
     paragraph: list[int] = []  # line numbers of the paragraph being gathered
     fenced = False
+    front = 0  # YAML front matter of a static site generator ("---", title: ..., "---")
+    if lines and lines[0].strip() == "---":
+        front = next((n + 1 for n in range(1, len(lines)) if lines[n].strip() == "---"), 0)
 
     def flush() -> None:
         if not paragraph:
@@ -189,6 +192,8 @@ def _markdown_blocks(source: str) -> list[_Block]:
         paragraph.clear()
 
     for n, line in enumerate(lines):
+        if n < front:
+            continue
         if _FENCE.match(line):
             flush()
             fenced = not fenced
@@ -328,9 +333,9 @@ class _HtmlReader(HTMLParser):
 
     def _open(self, kind: str) -> None:
         current = self._block
-        if kind == "text" and current is not None and not current.built.text().strip():
-            if current.kind in ("item", "heading", "row"):
-                return  # <li><p>...</p></li>: the paragraph is the item
+        empty = current is not None and not current.built.text().strip()
+        if kind == "text" and empty and current.kind in ("item", "heading", "row"):  # type: ignore[union-attr]
+            return  # <li><p>...</p></li>: the paragraph is the item
         self._flush()
         self._block = _Block(kind)
         self._plain = 0
@@ -443,10 +448,65 @@ def _html_blocks(source: str) -> tuple[list[_Block], str | None, int]:
 # --- sentences --------------------------------------------------------------------------------
 
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "art", "arts", "sect", "sec", "para", "paras", "lit", "inc", "ltd", "co", "corp", "vs", "approx", "incl", "esp", "fig", "cf", "e.g", "i.e", "eg", "ie", "ca", "jr", "sr", "dept", "ref", "tel", "ph", "pp", "vol", "ch", "nr", "abs", "u.s", "u.k", "s.a", "p.o", "op", "ed", "eds", "est", "min", "max", "resp"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "no",
+        "nos",
+        "art",
+        "arts",
+        "sect",
+        "sec",
+        "para",
+        "paras",
+        "lit",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "approx",
+        "incl",
+        "esp",
+        "fig",
+        "cf",
+        "e.g",
+        "i.e",
+        "eg",
+        "ie",
+        "ca",
+        "jr",
+        "sr",
+        "dept",
+        "ref",
+        "tel",
+        "ph",
+        "pp",
+        "vol",
+        "ch",
+        "nr",
+        "abs",
+        "u.s",
+        "u.k",
+        "s.a",
+        "p.o",
+        "op",
+        "ed",
+        "eds",
+        "est",
+        "min",
+        "max",
+        "resp",
+    ]
 )
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.+[\"'”’)\]]*\s+$")
+_CLOSE = "\"'\u201d\u2019)\\]"  # what may follow a full stop: closing quotes, brackets
+_OPEN = "\"'\u201c\u2018(\\["  # what may open the next sentence
+_BOUNDARY = re.compile(rf"[.!?]+[{_CLOSE}]*\s+(?=[{_OPEN}]?[A-Z0-9])")
+_LAST_WORD = re.compile(rf"([A-Za-z][A-Za-z.]*)\.+[{_CLOSE}]*\s+$")
 _HYPHENS = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _NORMAL_FORMS = (
@@ -470,7 +530,7 @@ def _splits(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start : match.end()]
+        before = text[max(start, match.start() - 40) : match.end()]
         word = _LAST_WORD.search(before)
         if word:
             token = word.group(1).lower()
