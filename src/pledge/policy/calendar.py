@@ -104,7 +104,7 @@ class Duration:
                 (self.days, "d"),
                 (self.hours, "h"),
                 (self.seconds, "s"),
-            )  # fmt: skip
+            )
             if n
         ]
         return " ".join(parts) or "0d"
