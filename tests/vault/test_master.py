@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from pledge.vault import keyring, master
+from pledge.vault import blind_index, keyring, master
 from pledge.vault.models import DataKey, MasterState, SubjectKind
 from pledge.vault.routers import KEYS
 from pledge.vault.services import master_rotate, subject_create
@@ -21,10 +21,12 @@ def key_dir(tmp_path, settings):
     """A key directory of this test's own, and no master key cached from another test."""
     settings.KEY_DIR = tmp_path / "keys"
     master._cached = None
+    blind_index.reset_cache()
     MasterState.objects.using(KEYS).all().delete()
     DataKey.objects.using(KEYS).all().delete()
     yield settings.KEY_DIR
     master._cached = None
+    blind_index.reset_cache()
 
 
 def _files(key_dir):

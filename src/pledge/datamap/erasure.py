@@ -79,8 +79,20 @@ def _holders_by_category() -> tuple[dict[str, list[Holder]], set[str]]:
     return linked, unlinked - set(linked)
 
 
+def _anchors(holder: Holder, subject_id: uuid.UUID) -> list[dt.datetime | None]:
+    """The anchor of each of the subject's rows: one column, never the (encrypted) rows."""
+    rows = holder.rows_of(subject_id)
+    if holder.anchor is None:
+        return [None] * rows.count()
+    return list(rows.values_list(holder.anchor, flat=True))
+
+
 def _kept(
-    category: str, rows: list[tuple[Holder, list]], now: dt.datetime, *, synthetic: bool = False
+    category: str,
+    rows: list[tuple[Holder, list[dt.datetime | None]]],
+    now: dt.datetime,
+    *,
+    synthetic: bool = False,
 ) -> Outcome | None:
     """Why a category cannot be erased now, or None when it can."""
     if synthetic:
@@ -94,9 +106,7 @@ def _kept(
         return None
     rule = declared.retention
     deadlines = [
-        deadline(holder.anchor_of(row) or now, rule, policy.time_zone)
-        for holder, records in rows
-        for row in records
+        deadline(anchor or now, rule, policy.time_zone) for _, anchors in rows for anchor in anchors
     ]
     restricted = [h for h, records in rows if records and h.strategy is Strategy.KEEP_RESTRICTED]
     if not rule.erasable_on_request or restricted:
@@ -151,7 +161,7 @@ def subject_erase(
     outcomes: list[Outcome] = []
     for category in sorted(wanted):
         holders = by_category.get(category, [])
-        rows = [(h, list(h.rows_of(subject_id))) for h in holders]
+        rows = [(h, _anchors(h, subject_id)) for h in holders]
         held = sum(len(r) for _, r in rows)
         if not held and category not in keyed:
             outcomes.append(Outcome(category, "unlinked" if category in unlinked else "not-held"))

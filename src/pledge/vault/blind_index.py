@@ -19,7 +19,25 @@ def normalise_email(address: str) -> str:
     return unicodedata.normalize("NFKC", address).strip().casefold()
 
 
+_cached: bytes | None = None
+
+
+def index_key() -> bytes:
+    """The index key, read once per process: it is never shredded, and a master-key rotation
+    rewraps it without changing it, so the cache cannot go stale. (Subject keys are never
+    cached: a cached copy could outlive a shred.)"""
+    global _cached
+    if _cached is None:
+        _cached = keyring.get_or_create(EMAIL_INDEX_KEY)
+    return _cached
+
+
+def reset_cache() -> None:
+    """For tests that replace the key database under a running process."""
+    global _cached
+    _cached = None
+
+
 def email_index(address: str) -> str:
     """The hex blind index of an email address."""
-    key = keyring.get_or_create(EMAIL_INDEX_KEY)
-    return crypto.mac(key, normalise_email(address).encode("utf-8"))
+    return crypto.mac(index_key(), normalise_email(address).encode("utf-8"))

@@ -68,10 +68,16 @@ def _full_erasure_journal(subject_id: uuid.UUID, *, reason: str) -> None:
     Key shreds journal themselves; this entry (category ``subject.identity``, no key behind it)
     is what tells a restore to clear the subject's blind index and mark them erased again.
     """
-    ShredEntry.objects.using(KEYS).get_or_create(
-        handle=f"subject/{subject_id}",
-        defaults={"subject": subject_id, "category": SUBJECT_IDENTITY.id, "reason": reason},
-    )
+    # Looked up by subject (indexed): the journal only grows, so a scan by handle would make
+    # every erasure slower than the last.
+    journal = ShredEntry.objects.using(KEYS)
+    if not journal.filter(subject=subject_id, category=SUBJECT_IDENTITY.id).exists():
+        journal.create(
+            handle=f"subject/{subject_id}",
+            subject=subject_id,
+            category=SUBJECT_IDENTITY.id,
+            reason=reason,
+        )
 
 
 def period_shred(*, category: str, period: str, reason: str) -> int:
