@@ -24,3 +24,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "databases" not in kwargs:
             kwargs["databases"] = "__all__"
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _blind_index_key_per_test():
+    """Each test's key database starts empty, so no test may reuse another's cached index key."""
+    from pledge.vault import blind_index
+
+    blind_index.reset_cache()
+    yield
+    blind_index.reset_cache()

@@ -21,8 +21,6 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # then each says so plainly instead of pretending.
 PLANNED: dict[str, str] = {
     "demo": "synthetic history to explore (retention timeline)",
-    "logs": "access log ingest and statistics",
-    "conform": "conformance checks",
 }
 
 
@@ -76,10 +74,28 @@ def _policy(args: argparse.Namespace) -> int:
         print(json.dumps(Policy.model_json_schema(), indent=2))
         return EXIT_OK
     if args.action == "import":
-        print(
-            "pledge policy import: drafting a policy from prose is not yet built", file=sys.stderr
-        )
-        return EXIT_USAGE
+        from pledge.policy.prose import import_file
+        from pledge.policy.prose.report import summary
+
+        if args.output is not None and args.output.exists():
+            print(
+                f"pledge policy import: {args.output} exists; choose another name or remove it "
+                "(a draft under review is never overwritten)",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        result = import_file(args.notice)
+        if result.draft is not None and args.output is None:
+            sys.stdout.write(result.draft.text)
+        elif result.draft is not None:
+            try:
+                args.output.write_text(result.draft.text, encoding="utf-8")
+            except OSError as exc:
+                print(f"pledge policy import: cannot write {args.output}: {exc}", file=sys.stderr)
+                return EXIT_FAIL
+        written = str(args.output) if args.output is not None and result.draft else None
+        print(summary(result, written), end="", file=sys.stderr)
+        return EXIT_OK if result.draft is not None else EXIT_FAIL
     try:
         policy = load(args.file)
     except PolicyError as exc:

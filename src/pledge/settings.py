@@ -58,14 +58,17 @@ INSTALLED_APPS = [
     "pledge.audit",
     "pledge.accounts",
     "pledge.shop",
+    "pledge.traffic",
     "pledge.correspondence",
     "pledge.web",
+    "pledge.conformance",
 ]
 if TESTING:
     # Models that exercise the vault and datamap; never installed outside the test suite.
     INSTALLED_APPS.append("tests.vaultcases")
 
 MIDDLEWARE = [
+    "pledge.traffic.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pledge.web.middleware.DeclaredCookiesMiddleware",
@@ -281,8 +284,11 @@ if os.environ.get("PLEDGE_SMTP_HOST"):
         }
     }
 else:
-    # No mail server configured: messages are printed by the server, never stored.
+    # No mail server configured: messages are printed by the server, never stored. This is a
+    # deliberate choice for a first run, announced by `pledge serve`, so Django's warning that
+    # the console backend sends nothing is expected here and silenced.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
 # A hosted payment page is an optional processor; "test" is the in-process stand-in.
 PAYMENT_PROVIDER = os.environ.get("PLEDGE_PAYMENT_PROVIDER", "")

@@ -384,4 +384,3 @@ def test_the_pledge_command_exits_1_with_the_reason_on_a_damaged_archive(site, c
     damaged = _tampered(path, path.read_bytes()[:-1], "cut.pledgebak")
     assert cli.main(["backup", "verify", str(damaged)]) == 1
     assert "cut.pledgebak: truncated: the file ends inside chunk 0" in capsys.readouterr().err
-

@@ -35,7 +35,8 @@ declare(
         category="user.consent",
         strategy=Strategy.DELETE_ROWS,
         subject="subject_id",
-        anchor="at",
+        # No anchor: the category counts from the account's closing, which erases these rows
+        # through the erasure service; the time of a choice is not that anchor.
         description="Every marketing choice: given or withdrawn, when, where, which notice.",
         when=lambda policy: policy.has_marketing,
     ),

@@ -32,7 +32,8 @@ declare(
         category="operator.account",
         strategy=Strategy.DELETE_ROWS,
         subject="user__subject_id",
-        anchor="action_time",
+        # Staff accounts are kept while staff work here and erased when an account closes;
+        # the time of an admin action is not the category's anchor.
         description="What staff changed in the admin; object names are pseudonymous ids.",
     ),
 )

@@ -116,8 +116,10 @@ class PaymentStatus(models.TextChoices):
 
 class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # SET_NULL: a payment is kept under its own retention rule; a sweep that removes its order
+    # first must not fail on it.
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
     )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=PaymentMethod.choices)

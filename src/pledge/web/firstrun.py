@@ -24,6 +24,8 @@ def site_prepare() -> list[str]:
     added = catalogue_seed_demo(printing=not settings.POLICY.accounts.registration)
     if added:
         report.append(f"pledge: demo catalogue of {added} products added (edit it in the admin)")
+    if "console" in settings.MAILERS["default"]["BACKEND"]:
+        report.append("pledge: no PLEDGE_SMTP_HOST: mail the site sends is printed here")
     notice = notice_publish(policy=settings.POLICY)
     report.append(f"pledge: privacy notice {notice.sha256[:12]} published")
     if not operator_exists():

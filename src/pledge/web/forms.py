@@ -99,3 +99,13 @@ class CloseAccountForm(forms.Form):
         label="I understand that closing my account erases my details and cannot be undone.",
         required=True,
     )
+
+
+class EnquiryForm(NoCardNumbers):
+    """The contact form (JC14): filed into correspondence; the answer comes by email."""
+
+    name = _text("Your name", 120, required=False)
+    email = forms.EmailField(
+        label="Email address", max_length=254, help_text="We answer by email to this address."
+    )
+    message = _text("Your question", 5000, widget=forms.Textarea(attrs={"rows": 6}))

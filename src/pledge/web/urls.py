@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from pledge.web.views import account, pages, shop
+from pledge.web.views import account, pages, rights, shop
 
 app_name = "web"
 urlpatterns = [
@@ -39,4 +39,14 @@ else:
     urlpatterns += [
         path("services/", pages.services, name="services"),
         path("ordering/", pages.ordering, name="ordering"),
+    ]
+
+if not settings.POLICY.rights.in_writing_only:
+    urlpatterns += [
+        path("rights/", rights.start, name="rights"),
+        path("rights/sent/", rights.sent, name="rights-sent"),
+        path("rights/verify/<uuid:request_id>/<str:token>/", rights.verify, name="rights-verify"),
+        path("rights/<uuid:request_id>/access/", rights.access, name="rights-access"),
+        path("rights/<uuid:request_id>/download/", rights.download, name="rights-download"),
+        path("rights/<uuid:request_id>/rectify/", rights.rectify, name="rights-rectify"),
     ]

@@ -1,0 +1,1 @@
+"""Data-subject requests: access, erasure, rectification and objection to marketing."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UndeclaredConfig(AppConfig):
+    name = "tests.conformance.breakage.undeclared"
+    label = "undeclared"
+    default_auto_field = "django.db.models.BigAutoField"
