@@ -30,7 +30,7 @@ def chromium_installed() -> None:
         pytest.skip(CHROMIUM_MISSING)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright(chromium_installed: None) -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw

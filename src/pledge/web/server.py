@@ -99,4 +99,9 @@ def serve(
         print(f"pledge: http://{shown_host}:{http_port}/ redirects to HTTPS")
     sys.stdout.flush()
     asyncio.run(_run(listeners))
+    # Count the access log's last requests now, while threads can still be started (an
+    # atexit hook runs too late for the recorder's writer pool).
+    from pledge.traffic.recorder import recorder
+
+    recorder().close()
     return 0
