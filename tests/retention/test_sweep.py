@@ -132,8 +132,31 @@ def test_correspondence_kept_until_a_written_request_is_never_swept(settings):
 
 
 def test_a_second_sweep_leaves_when_one_is_running():
-    with sweep_lock(wait=False), pytest.raises(SweepBusy, match="another sweep is running"):
-        sweep_run(wait=False)
+    # The first sweep holds the lock from another thread (its own database connection, as the
+    # server's scheduler and a cron job would each have).
+    import threading
+
+    from django.db import connection as thread_connection
+
+    held, release = threading.Event(), threading.Event()
+
+    def first_sweep() -> None:
+        try:
+            with sweep_lock(wait=False):
+                held.set()
+                release.wait(10)
+        finally:
+            thread_connection.close()
+
+    worker = threading.Thread(target=first_sweep)
+    worker.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(SweepBusy, match="another sweep is running"):
+            sweep_run(wait=False)
+    finally:
+        release.set()
+        worker.join(10)
 
 
 def test_dry_run_prints_what_goes_and_why(settings, capsys):

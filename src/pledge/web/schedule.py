@@ -85,13 +85,19 @@ def run_due_jobs(now: dt.datetime | None = None) -> None:
         except Exception:
             # One failing job must not stop the others, nor the site.
             log.exception("scheduled job %s failed", job.__name__)
-        finally:
-            close_old_connections()
+
+
+def _run_in_thread() -> None:
+    """The scheduler's thread: its database connections are closed after each round."""
+    try:
+        run_due_jobs()
+    finally:
+        close_old_connections()
 
 
 async def run_forever(stop: asyncio.Event) -> None:
     while not stop.is_set():
-        await asyncio.to_thread(run_due_jobs)
+        await asyncio.to_thread(_run_in_thread)
         try:
             await asyncio.wait_for(stop.wait(), timeout=INTERVAL_SECONDS)
         except TimeoutError:
