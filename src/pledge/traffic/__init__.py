@@ -14,5 +14,7 @@ import os
 # short-lived columns that alone is a third of the peak. Freed memory goes back at once
 # instead. Set here, before either library is loaded (Django imports apps first), and only
 # where the operator has not chosen otherwise.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:500,muzzy_decay_ms:0")
+os.environ.setdefault(
+    "_RJEM_MALLOC_CONF", "narenas:1,background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0"
+)
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -24,11 +24,15 @@ from pledge.traffic import store
 from pledge.traffic.models import FileKind, LogFile
 
 CARRY = dt.timedelta(minutes=5)  # repeated lines straddling two chunks are this close in time
-FINGERPRINT_SCHEME = f"polars-hash-{pl.__version__}"
 
 
 def fingerprints(lines: pl.Series, days: pl.Series, seeds: dict[dt.date, int]) -> pl.Series:
-    """Keyed 64-bit fingerprints of ``lines``, each under its day's seed (from the salt)."""
+    """Keyed 64-bit fingerprints of ``lines``, each under its day's seed (from the salt).
+
+    polars' seeded hash: stable within a polars version, and a ledger lives 48 hours, so only
+    an upgrade of polars between two imports of the same lines within those hours could let
+    them count twice.
+    """
     frame = pl.DataFrame({"line": lines, "day": days})
     parts = [
         frame.with_row_index("i")
@@ -50,14 +54,25 @@ class Seen:
         self.column = "line" if kind is FileKind.RAW else "fingerprint"
         self._carry = pl.DataFrame(schema={"key": _dtype(self.column), "seen": pl.UInt32,
                                            "time": pl.Datetime("us", "UTC")})  # fmt: skip
+        self._files: list[tuple[dt.datetime, dt.datetime, str, str]] | None = None
+
+    def _earlier_files(self) -> list[tuple[dt.datetime, dt.datetime, str, str]]:
+        """The files earlier runs committed, read once: what this run may find again. (Files
+        other runs commit meanwhile hold lines this run has not read before it started.)"""
+        if self._files is None:
+            self._files = list(
+                LogFile.objects.filter(kind=self.kind, category=self.category)
+                .exclude(Q(ingest_id=self.run))
+                .values_list("first_at", "last_at", "path", "period")
+            )
+        return self._files
 
     def stored(self, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
         """(key, stored): how many times earlier runs stored each key with a time in the span."""
-        files = LogFile.objects.filter(
-            kind=self.kind, category=self.category, first_at__lte=end, last_at__gte=start
-        ).exclude(Q(ingest_id=self.run))
+        files = [(path, period) for first, last, path, period in self._earlier_files()
+                 if first <= end and last >= start]  # fmt: skip
         tables = []
-        for path, period in files.values_list("path", "period"):
+        for path, period in files:
             table = store.read(
                 path,
                 category=self.category,

@@ -84,9 +84,9 @@ def lines_frame(data: bytes, first_line: int, *, cut_tail: bool = False) -> pl.D
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _lines_slow(data, first_line, cut_tail)
-    lines = pl.Series("line", [text]).str.split("\n").explode()
-    if text.endswith("\n") or not text:
-        lines = lines.head(-1)
+    if text.endswith("\n"):
+        text = text[:-1]
+    lines = pl.Series("line", [text] if data else [], dtype=pl.String).str.split("\n").explode()
     if "\r" in text:
         lines = lines.str.strip_suffix("\r")
     numbers = pl.int_range(first_line, first_line + len(lines), eager=True, dtype=pl.UInt64)
@@ -140,8 +140,11 @@ def parse(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     fast = (
         pl.col("ip").is_not_null() & pl.col("reason").is_null() & (line.str.len_bytes() <= MAX_LINE)
     )
-    parsed = [strict.filter(fast)]
-    rest = strict.filter(~fast).select(frame.columns)
+    mask = strict.select(fast).to_series()
+    if mask.all():  # the usual case: every line strict, nothing to split (or copy)
+        parsed, rest = [strict], strict.head(0).select(frame.columns)
+    else:
+        parsed, rest = [strict.filter(mask)], strict.filter(~mask).select(frame.columns)
     rejected = rest.head(0)
     if rest.height:
         rest = rest.with_columns(

@@ -6,10 +6,11 @@ raw lines written encrypted (policies that keep logs) or fingerprints to the day
 (policies that do not); lines that did not parse quarantined (kept-logs policies) and
 reported; browser strings classified once each; then counted.
 
-At a checkpoint (every ``CHECKPOINT_LINES`` lines, at the end of a run, at every flush of the
-live access log) the files written so far are moved into their partitions and, in one
-database transaction, listed in the manifest beside the counts they produced: a crash loses at
-most the work since the last checkpoint, and a rerun neither skips nor doubles any line.
+At a checkpoint (when a day is left behind by the stream, every ``CHECKPOINT_LINES`` lines, at
+the end of a run, at every flush of the live access log) the files written so far are moved
+into their partitions and, in one database transaction, listed in the manifest beside the
+counts they produced: a crash loses at most the work since the last checkpoint, and a rerun
+neither skips nor doubles any line.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Totals:
 
 
 class Pipeline:
+    """One run: an import of some files, or one ``pledge serve`` process's access log."""
+
     def __init__(
         self,
         *,
@@ -92,14 +95,14 @@ class Pipeline:
         self._since_checkpoint = 0
         self._last_time: dict[str, dt.datetime] = {}
         self._had_counts: dict[dt.date, bool] = {}
+        self._due: dict[str, dt.datetime | None] = {}
 
     # --- feeding ------------------------------------------------------------------------------
 
     def prepare(self, chunk: Chunk) -> Prepared:
         """The work on a chunk that needs no database: parsing, classifying its distinct
-        addresses and browser strings, and the columns the counts are grouped by. Thread-safe,
-        so the next chunk is prepared while this one is counted (polars and the parsers release
-        the interpreter lock)."""
+        addresses and browser strings, and the columns the counts are grouped by (thread-safe,
+        though one chunk at a time is what keeps memory low)."""
         with self.timing("parse"):
             lines = parse.lines_frame(chunk.data, chunk.first_line, cut_tail=chunk.truncated_tail)
             frame = parse.parse(lines, now=self.now)
@@ -107,17 +110,18 @@ class Pipeline:
 
     def prepare_frame(self, frame: pl.DataFrame, source: str) -> Prepared:
         """``prepare`` for lines already parsed (``parse.SCHEMA``), such as the site's own."""
-        good = frame.filter(pl.col("reason").is_null())
+        if frame["reason"].null_count() == frame.height:  # the usual case: no copy
+            good, bad = frame, frame.head(0)
+        else:
+            good = frame.filter(pl.col("reason").is_null())
+            bad = frame.filter(pl.col("reason").is_not_null())
         with self.timing("classify"):
             good, groups = classify.derive(good, self.classifier, self.policy.time_zone)
-        return Prepared(source, frame.filter(pl.col("reason").is_not_null()), good, groups)
+        return Prepared(source, bad, good, groups)
 
     def advance(self, now: dt.datetime) -> None:
         """A long-running pipeline (the live access log) moves its clock forward."""
         self.now = self.salts.now = now
-
-    def feed_chunk(self, chunk: Chunk) -> None:
-        self.feed(self.prepare(chunk))
 
     def feed(self, prepared: Prepared) -> None:
         """Count a prepared chunk."""
@@ -131,8 +135,8 @@ class Pipeline:
             latest = good["time"].max()
             if isinstance(latest, dt.datetime):
                 self._last_time[source] = latest
-            invalid = good.filter(~pl.col("valid"))
-            if invalid.height:
+            if not good["valid"].all():
+                invalid = good.filter(~pl.col("valid"))
                 bad = pl.concat([bad, _as_rejected(invalid, parse.NOT_IP)], how="diagonal_relaxed")
                 good = good.filter(pl.col("valid"))
         with self.timing("quarantine"):
@@ -171,8 +175,10 @@ class Pipeline:
             with self.timing("dedup"):
                 keys = good["line"] if self.keeps_logs else self._fingerprints(good)
                 new = self.seen.new(keys, good["time"])
-                self.totals.duplicates += good.height - int(new.sum())
-                good, keys = good.filter(new), keys.filter(new)
+                duplicates = good.height - int(new.sum())
+                if duplicates:  # otherwise nothing to drop, and nothing copied
+                    self.totals.duplicates += duplicates
+                    good, keys = good.filter(new), keys.filter(new)
         if good.height == 0:
             return
         with self.timing("store"):
@@ -192,12 +198,14 @@ class Pipeline:
             self._had_counts[day] = DailyCount.objects.filter(day=day).exists()
 
     def _expired(self, good: pl.DataFrame) -> pl.Expr:
-        due = {p: periods.period_due(p, self.policy) for p in good["period"].unique().to_list()}
-        gone = [p for p, at in due.items() if at is not None and at <= self.now]
+        for period in good["period"].unique().to_list():
+            if period not in self._due:
+                self._due[period] = periods.period_due(period, self.policy)
+        gone = [p for p, at in self._due.items() if at is not None and at <= self.now]
         return pl.col("period").is_in(gone)
 
     def _refuse(self, good: pl.DataFrame, mask: pl.Expr, why: str) -> pl.DataFrame:
-        refused = good.filter(mask).height
+        refused = int(good.select(mask.sum()).item() or 0)
         if refused:
             self.totals.refused += refused
             self.refusals[why] = self.refusals.get(why, 0) + refused

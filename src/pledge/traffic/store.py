@@ -26,7 +26,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,10 +126,7 @@ class _Open:
 class PartitionWriter:
     """Appends tables of one kind to one file per period, for one run, until ``close``.
 
-    Row groups are the tables given (a chunk of lines each). Encoding, compressing and
-    encrypting a row group happens in a thread of the writer's own (Arrow releases the
-    interpreter lock), one row group at a time, so the next chunk is counted meanwhile and
-    memory holds at most one chunk waiting to be written.
+    Row groups are the tables given (a chunk of lines each), so memory stays one chunk.
     """
 
     def __init__(self, *, kind: FileKind, category: str, run: str) -> None:
@@ -138,8 +134,6 @@ class PartitionWriter:
         self._open: dict[str, _Open] = {}
         self._sequence = 0
         self._staging = Path(settings.DATA_DIR) / STAGING / run
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="traffic-write")
-        self._pending: Future[None] | None = None
 
     def write(self, frame: pl.DataFrame, periods: pl.Series) -> None:
         """Write ``frame`` (the columns of ``SCHEMAS[kind]``); row i belongs to period
@@ -173,24 +167,15 @@ class PartitionWriter:
             )
             final = partition_dir(self.kind, self.category, period) / name
             current = self._open[period] = _Open(writer, staged, final)
-        self._wait()
-        self._pending = self._pool.submit(
-            current.writer.write_table, table, row_group_size=max(table.num_rows, 1)
-        )
+        current.writer.write_table(table, row_group_size=max(table.num_rows, 1))
         times = table.column("time")
         low, high = pc.min(times).as_py(), pc.max(times).as_py()
         current.rows += table.num_rows
         current.first_at = low if current.first_at is None else min(current.first_at, low)
         current.last_at = high if current.last_at is None else max(current.last_at, high)
 
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()  # a failed write is raised here, in the caller's thread
-
     def close(self) -> list[Written]:
         """Finish every file and move it into its partition; the caller commits the manifest."""
-        self._wait()
         written = []
         for period, current in self._open.items():
             current.writer.close()
@@ -214,8 +199,6 @@ class PartitionWriter:
         return written
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self._wait()
         for current in self._open.values():
             with contextlib.suppress(Exception):
                 current.writer.close()

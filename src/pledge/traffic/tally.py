@@ -8,11 +8,16 @@ behind (ended more than ``SETTLE`` before the latest line seen) are forgotten on
 memory follows the days being counted, not the size of the file.
 
 Groups are 64-bit keys, a hash of the value under a seed per dimension, computed once per
-distinct value; names come back only for the rows written. And what a visitor is decides how
-little has to be kept: a visitor is an address and a browser string, so their browser, device
-class and country are fixed for the day and one row per visitor carries them; only pages,
-referring sites and status classes, which vary within a visit, are kept as (day, group,
-visitor) pairs.
+distinct value; names come back only for the rows written. Distinct visitors are counted as
+they arrive: for each day the tally keeps a sorted array of the (group, visitor) pairs it has
+seen (one 64-bit hash each), finds a batch's new pairs by binary search, and adds those to the
+groups' counts. What a visitor is decides how little has to be kept: an address and a browser
+string, so their browser, device class and country are fixed for the day and counted once, when
+the visitor is first seen; only pages, referring sites and status classes, which vary within a
+visit, need pairs.
+
+Facts are buffered and counted a batch at a time (``BATCH`` lines): the work is a few dozen
+frame operations whatever the batch's size, so larger batches cost less per line.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import polars as pl
 from pledge.traffic.models import Dimension
 
 SETTLE = dt.timedelta(hours=2)  # how far out of order lines may arrive and still count exactly
+BATCH = 50_000
 
 # The key columns of a fact, by dimension.
 PAIRED = {Dimension.PAGE: "page_k", Dimension.REFERRER: "referrer_k",
@@ -35,9 +41,6 @@ FACTS = ["day", "visitor", "bot_k", *PAIRED.values(), *PER_VISITOR.values()]
 _SEEDS = {dimension: 0x9E3779B97F4A7C15 + i for i, dimension in enumerate(Dimension)}
 
 _COUNT = {"day": pl.Date, "key": pl.UInt64, "n": pl.UInt64}
-_PAIRS = {"day": pl.Date, "key": pl.UInt64, "visitor": pl.UInt64}
-_PEOPLE = {"day": pl.Date, "visitor": pl.UInt64, **{c: pl.UInt64 for c in PER_VISITOR.values()}}
-_BOTS = {"day": pl.Date, "visitor": pl.UInt64, "bot_k": pl.UInt64}
 NAMES = {"key": pl.UInt64, "dimension": pl.String, "value": pl.String}
 _WRITTEN = {"day": pl.Date, "key": pl.UInt64, "views": pl.UInt64, "visitors": pl.UInt64}
 
@@ -64,19 +67,39 @@ _SITE = names(Dimension.SITE, pl.Series(["human", "bot"]))
 HUMAN_K, BOT_K = (_SITE.filter(pl.col("value") == v)["key"][0] for v in ("human", "bot"))
 
 
+def _n() -> pl.Expr:
+    return pl.len().cast(pl.UInt64).alias("n")
+
+
+def _first_seen(state: pl.Series | None, batch: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+    """The rows of ``batch`` whose ``seen`` hash is not in the sorted ``state`` yet (each
+    once), and the state with them added, still sorted."""
+    batch = batch.unique(subset="seen")
+    if state is not None and len(state):
+        at = state.search_sorted(batch["seen"]).clip(0, len(state) - 1)
+        batch = batch.filter(state.gather(at) != batch["seen"])
+        state = pl.concat([state, batch["seen"]]).sort()
+    else:
+        state = batch["seen"].sort()
+    return state, batch
+
+
 class Tally:
     def __init__(self, zone: str) -> None:
         self.zone = ZoneInfo(zone)
         self.latest: dt.datetime | None = None
         self.forgotten: set[dt.date] = set()
         self.reopened: set[dt.date] = set()  # came back after being forgotten
+        self._buffer: list[pl.DataFrame] = []
+        self._buffered = 0
+        self._days: set[dt.date] = set()
         self._views = pl.DataFrame(schema=_COUNT)
-        self._pairs = pl.DataFrame(schema=_PAIRS)
-        self._people = pl.DataFrame(schema=_PEOPLE)
-        self._bots = pl.DataFrame(schema=_BOTS)
-        self._names = _SITE
+        self._visitors = pl.DataFrame(schema=_COUNT)
+        # What has been seen, per day: sorted hashes of (group, visitor) pairs by dimension,
+        # and of visitors (people, bots).
+        self._seen: dict[tuple[dt.date, str], pl.Series] = {}
+        self._names: list[pl.DataFrame] = [_SITE]
         self._written = pl.DataFrame(schema=_WRITTEN)
-        self._compacted_at = 0
 
     def add(self, facts: pl.DataFrame, groups: pl.DataFrame, latest: dt.datetime | None) -> None:
         """Count ``facts`` (columns ``FACTS``; ``bot_k`` null for a person) whose group keys
@@ -89,46 +112,49 @@ class Tally:
             self.latest = latest
         if facts.height == 0:
             return
+        days = set(facts["day"].unique().to_list())
+        self._days |= days
         if self.forgotten:
-            self.reopened |= self.forgotten & set(facts["day"].unique().to_list())
+            self.reopened |= self.forgotten & days
+        self._buffer.append(facts)
+        self._names.append(groups)
+        self._buffered += facts.height
+        if self._buffered >= BATCH:
+            self._count()
+
+    def _count(self) -> None:
+        """Count the buffered facts into the state."""
+        if not self._buffer:
+            return
+        facts = pl.concat(self._buffer)
+        self._buffer, self._buffered = [], 0
         humans = facts.filter(pl.col("bot_k").is_null())
         bots = facts.filter(pl.col("bot_k").is_not_null())
-        n = pl.len().cast(pl.UInt64).alias("n")
         views = [
-            humans.group_by("day").agg(n).with_columns(key=pl.lit(HUMAN_K, pl.UInt64)),
-            bots.group_by("day").agg(n).with_columns(key=pl.lit(BOT_K, pl.UInt64)),
-            bots.group_by("day", pl.col("bot_k").alias("key")).agg(n),
-        ]
-        views += [
-            humans.group_by("day", pl.col(c).alias("key")).agg(n)
-            for c in (*PAIRED.values(), *PER_VISITOR.values())
-        ]
-        counted = (v.select(list(_COUNT)).cast(_COUNT) for v in views)  # type: ignore[arg-type]
-        self._views = pl.concat([self._views, *counted])
-        self._pairs = pl.concat(
-            [self._pairs]
-            + [humans.select("day", pl.col(c).alias("key"), "visitor").unique()
-               for c in PAIRED.values()]
-        )  # fmt: skip
-        self._people = pl.concat(
-            [self._people, humans.select(list(_PEOPLE)).unique(subset=["day", "visitor"])]
+            self._views,
+            humans.group_by("day").agg(_n()).with_columns(key=pl.lit(HUMAN_K, pl.UInt64)),
+            bots.group_by("day").agg(_n()).with_columns(key=pl.lit(BOT_K, pl.UInt64)),
+            bots.group_by("day", pl.col("bot_k").alias("key")).agg(_n()),
+            *(humans.group_by("day", pl.col(c).alias("key")).agg(_n())
+              for c in (*PAIRED.values(), *PER_VISITOR.values())),
+        ]  # fmt: skip
+        self._views = (
+            pl.concat([v.select(list(_COUNT)).cast(_COUNT) for v in views])  # type: ignore[arg-type]
+            .group_by("day", "key")
+            .agg(pl.col("n").sum())
         )
-        self._bots = pl.concat(
-            [self._bots, bots.select(list(_BOTS)).unique(subset=["day", "visitor"])]
+        visitors = [self._visitors]
+        for (day,), rows in facts.partition_by("day", as_dict=True).items():
+            visitors += self._first_visits(day, rows)
+        self._visitors = (
+            pl.concat([v.select(list(_COUNT)).cast(_COUNT) for v in visitors])  # type: ignore[arg-type]
+            .group_by("day", "key")
+            .agg(pl.col("n").sum())
         )
-        self._names = pl.concat([self._names, groups]).unique(subset="key")
-        if self._pairs.height > 2 * self._compacted_at + 1_000_000:
-            self._compact()
-
-    def _compact(self) -> None:
-        self._views = self._views.group_by("day", "key").agg(pl.col("n").sum())
-        self._pairs = self._pairs.unique()
-        self._people = self._people.unique(subset=["day", "visitor"])
-        self._bots = self._bots.unique(subset=["day", "visitor"])
-        self._compacted_at = self._pairs.height
+        self._names = [pl.concat(self._names).unique(subset="key")]
 
     def days(self) -> set[dt.date]:
-        return set(self._views["day"].unique().to_list())
+        return set(self._days)
 
     def settled_before(self) -> dt.date | None:
         """Days before this one are complete: the stream is well past their end."""
@@ -138,31 +164,37 @@ class Tally:
 
     def has_settled(self) -> bool:
         settled = self.settled_before()
-        if settled is None or self._views.height == 0:
-            return False
-        oldest = self._views["day"].min()
-        return isinstance(oldest, dt.date) and oldest < settled
+        return settled is not None and any(d < settled for d in self._days)
 
-    def _visitors(self) -> pl.DataFrame:
-        """Distinct visitors per (day, key)."""
-        n = pl.len().cast(pl.UInt64).alias("n")
-        parts = [
-            self._pairs.group_by("day", "key").agg(n),
-            self._people.group_by("day").agg(n).with_columns(key=pl.lit(HUMAN_K, pl.UInt64)),
-            self._bots.group_by("day").agg(n).with_columns(key=pl.lit(BOT_K, pl.UInt64)),
-            self._bots.group_by("day", pl.col("bot_k").alias("key")).agg(n),
-        ]
-        parts += [
-            self._people.group_by("day", pl.col(c).alias("key")).agg(n)
-            for c in PER_VISITOR.values()
-        ]
-        return pl.concat([p.select(list(_COUNT)).cast(_COUNT) for p in parts])
+    def _first_visits(self, day: dt.date, rows: pl.DataFrame) -> list[pl.DataFrame]:
+        """Counts (key, n) of the visitors ``rows`` bring to each group for the first time."""
+        counted = []
+        people = rows.filter(pl.col("bot_k").is_null())
+        for column in PAIRED.values():
+            pairs = people.select(
+                pl.col(column).alias("key"), pl.struct(column, "visitor").hash(7).alias("seen")
+            )
+            self._seen[(day, column)], new = _first_seen(self._seen.get((day, column)), pairs)
+            counted.append(new.group_by("key").agg(_n()))
+        self._seen[(day, "people")], new = _first_seen(
+            self._seen.get((day, "people")),
+            people.select(*PER_VISITOR.values(), pl.col("visitor").alias("seen")),
+        )
+        counted.append(pl.DataFrame({"key": [HUMAN_K], "n": [new.height]}))
+        counted += [new.group_by(pl.col(c).alias("key")).agg(_n()) for c in PER_VISITOR.values()]
+        bots = rows.filter(pl.col("bot_k").is_not_null())
+        self._seen[(day, "bots")], new = _first_seen(
+            self._seen.get((day, "bots")), bots.select("bot_k", pl.col("visitor").alias("seen"))
+        )
+        counted.append(pl.DataFrame({"key": [BOT_K], "n": [new.height]}))
+        counted.append(new.group_by(pl.col("bot_k").alias("key")).agg(_n()))
+        return [c.with_columns(day=pl.lit(day)) for c in counted]
 
     def increase(self) -> pl.DataFrame:
         """(day, dimension, value, views, visitors, key) added since the last ``written``."""
-        self._compact()
+        self._count()
         totals = self._views.rename({"n": "views"}).join(
-            self._visitors().rename({"n": "visitors"}), on=["day", "key"], how="left"
+            self._visitors.rename({"n": "visitors"}), on=["day", "key"], how="left"
         )
         joined = totals.join(self._written, on=["day", "key"], how="left", suffix="_written")
         increase = joined.select(
@@ -173,7 +205,7 @@ class Tally:
                 "visitors"
             ),
         ).filter((pl.col("views") > 0) | (pl.col("visitors") > 0))
-        return increase.join(self._names, on="key", how="left").select(
+        return increase.join(self._names[0], on="key", how="left").select(
             "day", "dimension", "value", "views", "visitors", "key"
         )
 
@@ -187,13 +219,16 @@ class Tally:
         settled = self.settled_before()
         if settled is None:
             return
-        self.forgotten |= {d for d in self.days() if d < settled}
+        gone = {d for d in self._days if d < settled}
+        if not gone:
+            return
+        self.forgotten |= gone
+        self._days -= gone
         keep = pl.col("day") >= settled
         self._views = self._views.filter(keep)
-        self._pairs = self._pairs.filter(keep)
-        self._people = self._people.filter(keep)
-        self._bots = self._bots.filter(keep)
+        self._visitors = self._visitors.filter(keep)
+        self._seen = {k: v for k, v in self._seen.items() if k[0] >= settled}
         self._written = self._written.filter(keep)
-        self._names = pl.concat([_SITE, self._names.join(
-            self._views.select("key").unique(), on="key", how="semi"
-        )]).unique(subset="key")  # fmt: skip
+        kept_keys = self._views.select("key").unique()
+        self._names = [pl.concat([_SITE, self._names[0].join(kept_keys, on="key", how="semi")])
+                       .unique(subset="key")]  # fmt: skip
