@@ -6,9 +6,9 @@ import datetime as dt
 import io
 import json
 import sys
-import types
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -18,9 +18,10 @@ from pledge.audit.models import AuditEvent
 from pledge.audit.selectors import audit_verify
 from pledge.disclosures.export import ExportBroken, export_open
 from pledge.disclosures.models import Disclosure
-from pledge.disclosures.traffic import READER, READER_MODULE
+from pledge.disclosures.traffic import READER_MODULE
 from pledge.policy import load
 from pledge.rights.bundle import bundle_data
+from pledge.traffic.services import logs_ingest
 from tests.rights.conftest import EMAIL, NAME
 
 pytestmark = pytest.mark.django_db
@@ -127,40 +128,49 @@ def test_a_restricted_disclosure_stays_out_of_the_persons_copy(customer, tmp_pat
 
 
 @pytest.fixture
-def traffic_reader(monkeypatch):
-    """A stand-in for the traffic app's reader, which another app provides."""
-    calls = []
-
-    def log_lines_for_ip(*, ip, start, end):
-        calls.append((ip, start, end))
-        return [line + "\n" for line in LINES]
-
-    module = types.ModuleType(READER_MODULE)
-    setattr(module, READER, log_lines_for_ip)
-    monkeypatch.setitem(sys.modules, READER_MODULE, module)
-    return calls
+def logged(settings, tmp_path):
+    """The alps site, with an access log imported: two lines of one address among others."""
+    settings.POLICY = load(POLICIES / "alps.yaml")
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    other = '198.51.100.4 - - [10/May/2026:09:00:02 +0900] "GET / HTTP/1.1" 200 512 "-" "curl/8"'
+    log = tmp_path / "access.log"
+    log.write_text("\n".join([LINES[0], other, LINES[1]]) + "\n")
+    logs_ingest(sources=[str(log)], now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
 
 
 @pytest.mark.clause("AL9")
-def test_log_lines_of_an_ip_go_through_the_traffic_reader_and_the_register_keeps_no_ip(
-    settings, tmp_path, traffic_reader
+def test_log_lines_of_an_ip_come_from_the_encrypted_logs_and_the_register_keeps_no_ip(
+    logged, tmp_path
 ):
-    settings.POLICY = load(POLICIES / "alps.yaml")
+    # given imported web server logs, when the operator discloses one address's lines
     out = _disclose(
         "--recipient", "law-enforcement", "--basis", "Act on Criminal Procedure art. 197(2)",
         "--reference", "TKY-88", "--ip", "203.0.113.9", "--from", "2026-05-10",
-        "--to", "2026-05-11", out=tmp_path,
+        "--to", "2026-05-11", out=(tmp_path / "out"),
     )  # fmt: skip
-    ((ip, start, _end),) = traffic_reader
-    assert ip == "203.0.113.9" and start.utcoffset() == dt.timedelta(hours=9)
-    archive = _opened(out, tmp_path)
+    # then the export holds exactly that address's lines in the window, as logged
+    archive = _opened(out, tmp_path / "out")
     assert archive.read("log-lines.txt").decode().splitlines() == LINES
     entry = Disclosure.objects.get()
     assert entry.count == 2 and entry.categories == ["user.device.web_logs"]
-    assert len(entry.network_fingerprint) == 64 and entry.window_start == start
+    assert len(entry.network_fingerprint) == 64
+    assert entry.window_start == dt.datetime(2026, 5, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    # and neither the register nor the audit trail holds the address
     stored = json.dumps(list(Disclosure.objects.values()), default=str)
     assert "203.0.113.9" not in stored
     assert "203.0.113.9" not in json.dumps(list(AuditEvent.objects.values("detail", "rule")))
+    assert AuditEvent.objects.filter(action="traffic.raw_lines_read", count=2).exists()
+
+
+def test_a_window_with_no_line_of_the_address_is_answered_with_an_empty_export(logged, tmp_path):
+    # given logs of 10 May, when an order asks for the address on 11 May
+    out = _disclose("--recipient", "law-enforcement", "--basis", "order", "--reference", "T-2",
+                    "--ip", "203.0.113.9", "--from", "2026-05-11", "--to", "2026-05-12",
+                    out=(tmp_path / "out"))  # fmt: skip
+    # then the answer holds no line, and the register says so
+    assert _opened(out, tmp_path / "out").read("log-lines.txt").decode().strip() == ""
+    assert Disclosure.objects.get().count == 0
 
 
 def test_log_lines_without_the_traffic_reader_are_refused_with_the_reason(
@@ -176,14 +186,14 @@ def test_log_lines_without_the_traffic_reader_are_refused_with_the_reason(
     assert not Disclosure.objects.exists()
 
 
-def test_japan_centre_has_no_log_lines_to_disclose(db, tmp_path, traffic_reader):
+def test_japan_centre_has_no_log_lines_to_disclose(db, tmp_path):
     with pytest.raises(CommandError) as refused:
         _disclose("--recipient", "law-enforcement", "--basis", "order", "--reference", "T-2",
                   "--ip", "203.0.113.9", "--from", "2026-05-10", "--to", "2026-05-11",
                   out=tmp_path)  # fmt: skip
     assert "keeps no web server logs" in str(refused.value)
     assert "store no network address" in str(refused.value)
-    assert traffic_reader == []
+    assert not AuditEvent.objects.filter(action="traffic.raw_lines_read").exists()
 
 
 def test_the_register_lists_every_disclosure(customer, tmp_path):

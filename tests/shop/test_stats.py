@@ -12,7 +12,8 @@ from django.core.management import call_command
 
 from pledge.datamap import registry
 from pledge.datamap.erasure import subject_erase
-from pledge.shop.models import Order, OrderStatus
+from pledge.retention.sweep import sweep_run
+from pledge.shop.models import Order, OrderStatus, OrderTally
 from pledge.shop.services import order_complete
 from pledge.shop.stats import order_statistics, order_tallies_update
 from pledge.vault.models import Subject
@@ -115,6 +116,20 @@ def test_the_statistics_survive_erasure_and_the_end_of_retention(shipped):
     # then the statistics are exactly what they were
     call_command("stats", "orders")
     assert [m.as_dict() for m in order_statistics()] == before
+
+
+@pytest.mark.clause("AL10", "AL13")
+def test_the_sweep_counts_orders_no_one_counted_before_it_deletes_them(shipped):
+    # given paid orders never counted (no one ran pledge stats), long past their retention
+    for order in Order.objects.all():
+        order_complete(order=order)
+    assert not OrderTally.objects.exists()
+    # when the retention sweep deletes them
+    sweep_run(now=dt.datetime(2040, 6, 1, tzinfo=TOKYO))
+    assert not Order.objects.exists()
+    # then every paid order was counted first
+    may, june = order_statistics()
+    assert (may.orders, june.orders) == (9, 5)
 
 
 def test_pledge_stats_and_payments_are_real_commands(monkeypatch):

@@ -9,9 +9,6 @@ readable after one person's erasure or be destroyed by it.
 What stays in clear is what retention and the admin need and nothing personal: when a message
 was received, its direction, where it came from, its size. Addresses, names, subjects, bodies,
 attachment names and contents are ciphertext.
-
-The anonymised order statistics (``OrderTally``) are kept here too: derived counts that must
-outlive the orders and the mail they came from (AL10, AL13).
 """
 
 from __future__ import annotations
@@ -128,36 +125,3 @@ class FetchState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.folder} up to UID {self.last_uid}"
-
-
-class Dimension(models.TextChoices):
-    COUNTRY = "country", "country shipped to"
-    POSTAGE = "postage", "postage method"
-
-
-class OrderTally(models.Model):
-    """How many orders went to a country, or by a postage method, in a month. No one in it."""
-
-    month = models.CharField(max_length=7, help_text="YYYY-MM in the policy's time zone.")
-    dimension = models.CharField(max_length=10, choices=Dimension.choices)
-    value = models.CharField(max_length=60)
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["month", "dimension", "value"]
-        constraints = [
-            models.UniqueConstraint(fields=["month", "dimension", "value"], name="one_tally_cell")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.month} {self.dimension} {self.value}: {self.count}"
-
-
-class TalliedOrder(models.Model):
-    """An order already counted, by id only, so it is counted once and never again."""
-
-    order_id = models.UUIDField(unique=True)
-    tallied_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"tallied {self.order_id}"

@@ -13,8 +13,6 @@ from pledge.correspondence.models import (
     FetchState,
     Fingerprint,
     Message,
-    OrderTally,
-    TalliedOrder,
 )
 from pledge.datamap.registry import Holder, NoPersonalData, Strategy, declare
 
@@ -54,9 +52,4 @@ declare(
         FetchState,
         reason="which UID of the operator's own IMAP folders was read last",
     ),
-    NoPersonalData(
-        OrderTally,
-        reason="anonymised monthly counts of countries shipped to and postage methods (AL10)",
-    ),
-    NoPersonalData(TalliedOrder, reason="random ids of orders already counted in the tallies"),
 )

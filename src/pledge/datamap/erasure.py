@@ -176,6 +176,9 @@ def subject_erase(
         if kept is not None:
             outcomes.append(kept)
             continue
+        for holder, anchors in rows:
+            if anchors and holder.before_erase is not None:
+                holder.before_erase()
         keyring.shred(
             [keyring.KeyRef(category=category, subject=subject_id)],
             reason=f"erasure: {reason}",

@@ -32,11 +32,25 @@ class Strategy(StrEnum):
 
 
 class ExternalStore(Protocol):
-    """Personal data outside the database (such as encrypted Parquet partitions)."""
+    """Personal data outside the database (such as encrypted Parquet partitions).
+
+    A store erased by period may also offer ``periods(*, now) -> list[PeriodDue]`` (what the
+    retention plan shows) and ``expire(*, now) -> int`` (what the sweep runs: everything due,
+    returning how many records went).
+    """
 
     name: str
 
     def count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class PeriodDue:
+    """A period of an external store, erased as one (one key): its records and due date."""
+
+    period: str
+    records: int
+    due_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,13 @@ class Holder:
     when: Callable[[Policy], bool] | None = field(
         default=None,
         metadata={"doc": "The feature exists only under policies where this is true."},
+    )
+    before_erase: Callable[[], object] | None = field(
+        default=None,
+        metadata={
+            "doc": "Run before any of the holder's rows are erased, by the sweep or the erasure "
+            "service: derives what the policy keeps after them (statistics) while they exist."
+        },
     )
 
     def category_in(self, policy: Policy) -> str:

@@ -9,10 +9,11 @@ whose anchor is at or before one cutoff, found by bisection over time, and a swe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from pledge.datamap.registry import Holder
+from pledge.datamap.registry import Holder, StoreHolder
 from pledge.policy import Policy
 from pledge.policy.calendar import deadline
 from pledge.policy.schema import Retention
@@ -155,7 +156,40 @@ def _holder_entry(holder: Holder, policy: Policy, now: dt.datetime) -> Entry | N
     )
 
 
-def plan(policy: Policy, holders: list[Holder], now: dt.datetime) -> list[Entry]:
-    """One entry per holder: how many records go now, what goes next and when, and why."""
+def _store_entry(holder: StoreHolder, policy: Policy, now: dt.datetime) -> Entry | None:
+    """A store erased by period (a key per period): whole periods go, when their last record
+    is due, by shredding the period's key and removing its files."""
+    periods = getattr(holder.store, "periods", None)
+    category = policy.category(holder.category)
+    if periods is None or category is None:
+        return None
+    known = [p for p in periods(now=now) if p.records]
+    due = [p for p in known if p.due_at is not None and p.due_at <= now]
+    later = sorted((p for p in known if p.due_at is not None and p.due_at > now),
+                   key=lambda p: p.due_at)  # fmt: skip
+    next_due = later[0].due_at if later else None
+    words = rule_words(category.retention, policy)
+    reason = (category.retention.reason or words).strip()
+    if due:
+        listed = ", ".join(f"{p.period} ({p.records})" for p in due)
+        reason += f"; now: {listed}, each by shredding its key and removing its files"
+    return Entry(
+        holder.label,
+        holder.category,
+        words,
+        sum(p.records for p in due),
+        None,
+        next_due,
+        sum(p.records for p in later if p.due_at == next_due),
+        reason,
+    )
+
+
+def plan(
+    policy: Policy, holders: list[Holder], now: dt.datetime, stores: Iterable[StoreHolder] = ()
+) -> list[Entry]:
+    """One entry per holder and per store erased by period: how many records go now, what goes
+    next and when, and why."""
     entries = [_holder_entry(h, policy, now) for h in holders]
+    entries += [_store_entry(s, policy, now) for s in stores]
     return [e for e in entries if e is not None]

@@ -78,7 +78,8 @@ def _subjects_of(holder: Holder, pks: list) -> set[uuid.UUID]:
     return set(rows.values_list(holder.subject, flat=True))
 
 
-def _sweep_entry(entry: Entry, now: dt.datetime) -> tuple[int, set[uuid.UUID]]:
+def _sweep_entry(entry: Entry, now: dt.datetime, size: int = BATCH) -> tuple[int, int]:
+    """Delete (or anonymise) the entry's due rows ``size`` at a time; (rows, keys shredded)."""
     holder = entry.model_holder
     assert holder is not None and entry.cutoff is not None and holder.anchor
     _, held = held_subjects(category=entry.category, now=now)
@@ -88,10 +89,12 @@ def _sweep_entry(entry: Entry, now: dt.datetime) -> tuple[int, set[uuid.UUID]]:
     if holder.strategy is Strategy.ANONYMISE:
         # Anonymised rows stay; once every personal field is empty a row is done.
         due = due.exclude(**{f"{name}__isnull": True for name in holder.personal_fields})
-    deleted, touched = 0, set()
-    while pks := list(due.order_by("pk").values_list("pk", flat=True)[:BATCH]):
+    if holder.before_erase is not None and due.exists():
+        holder.before_erase()
+    deleted = shredded = 0
+    while pks := list(due.order_by("pk").values_list("pk", flat=True)[:size]):
         with transaction.atomic():
-            touched |= _subjects_of(holder, pks)
+            subjects = _subjects_of(holder, pks)
             batch = holder.model._default_manager.filter(pk__in=pks)
             if holder.strategy is Strategy.ANONYMISE:
                 count = batch.update(**dict.fromkeys(holder.personal_fields))
@@ -99,6 +102,10 @@ def _sweep_entry(entry: Entry, now: dt.datetime) -> tuple[int, set[uuid.UUID]]:
                 count = len(pks)
                 batch.delete()
             deleted += count
+            # Before the batch commits: once its rows are gone nothing remembers whose keys
+            # they needed, so a crash in between must leave the rows (still due: the rerun
+            # deletes them and shreds), never a key that outlives its subject's last record.
+            shredded += _shred_emptied(entry.category, subjects)
             audit_record(
                 action="retention.deleted",
                 category=entry.category,
@@ -106,18 +113,23 @@ def _sweep_entry(entry: Entry, now: dt.datetime) -> tuple[int, set[uuid.UUID]]:
                 rule=entry.rule,
                 detail={"holder": entry.holder},
             )
-    return deleted, touched
+    return deleted, shredded
 
 
 def _shred_emptied(category: str, subjects: set[uuid.UUID]) -> int:
     """Shred a subject's key for a category once no holder keeps anything of it."""
+    if not subjects:
+        return 0
     holders = [
         h
         for h in registry.holders(settings.POLICY)
         if h.subject and h.category_in(settings.POLICY) == category
     ]
-    empty = [s for s in subjects if not any(h.rows_of(s).exists() for h in holders)]
-    refs = [keyring.KeyRef(category=category, subject=s) for s in empty]
+    kept: set[uuid.UUID] = set()
+    for h in holders:  # one query a holder, not one a subject
+        rows = h.model._default_manager.filter(**{f"{h.subject}__in": subjects}).order_by()
+        kept |= set(rows.values_list(h.subject, flat=True).distinct())
+    refs = [keyring.KeyRef(category=category, subject=s) for s in sorted(subjects - kept, key=str)]
     return keyring.shred(refs, reason=f"retention: {category}") if refs else 0
 
 
@@ -135,18 +147,19 @@ def space_reclaim() -> None:
 
 
 def sweep_run(*, now: dt.datetime | None = None, wait: bool = True,
-              trigger: str = "cli") -> SweepResult:  # fmt: skip
-    """Delete everything due at ``now`` (default: this instant)."""
+              trigger: str = "cli", batch: int = BATCH) -> SweepResult:  # fmt: skip
+    """Delete everything due at ``now`` (default: this instant), ``batch`` rows a transaction."""
     now = now or timezone.now()
     with sweep_lock(wait=wait):
         run = SweepRun.objects.create(as_of=now, trigger=trigger)
-        entries = plan(settings.POLICY, list(registry.holders(settings.POLICY)), now)
+        entries = plan(settings.POLICY, list(registry.holders(settings.POLICY)), now,
+                       registry.store_holders())  # fmt: skip
         deleted = shredded = 0
         for entry in entries:
             if entry.due_now and entry.cutoff is not None:
-                count, touched = _sweep_entry(entry, now)
+                count, keys = _sweep_entry(entry, now, batch)
                 deleted += count
-                shredded += _shred_emptied(entry.category, touched)
+                shredded += keys
         for store in registry.store_holders():
             expire = getattr(store.store, "expire", None)
             if expire is not None:

@@ -140,3 +140,36 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} payment {self.reference}"
+
+
+class TallyDimension(models.TextChoices):
+    COUNTRY = "country", "country shipped to"
+    POSTAGE = "postage", "postage method"
+
+
+class OrderTally(models.Model):
+    """How many orders went to a country, or by a postage method, in a month. No one in it."""
+
+    month = models.CharField(max_length=7, help_text="YYYY-MM in the policy's time zone.")
+    dimension = models.CharField(max_length=10, choices=TallyDimension.choices)
+    value = models.CharField(max_length=60)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "dimension", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "dimension", "value"], name="one_tally_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dimension} {self.value}: {self.count}"
+
+
+class TalliedOrder(models.Model):
+    """An order already counted, by id only, so it is counted once and never again."""
+
+    order_id = models.UUIDField(unique=True)
+    tallied_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"tallied {self.order_id}"

@@ -1,7 +1,21 @@
-"""The shop's personal data, declared to the datamap."""
+"""The shop's personal data, declared to the datamap.
+
+Orders are counted into the anonymised monthly statistics (``stats.order_tallies_update``)
+before any is erased, by retention or on request: the statistics outlive the orders (AL10,
+AL13), so no order may go uncounted.
+"""
 
 from pledge.datamap.registry import Holder, NoPersonalData, Strategy, declare
-from pledge.shop.models import PURCHASES, Order, OrderLine, Payment, Product
+from pledge.shop.models import (
+    PURCHASES,
+    Order,
+    OrderLine,
+    OrderTally,
+    Payment,
+    Product,
+    TalliedOrder,
+)
+from pledge.shop.stats import order_tallies_update
 
 declare(
     NoPersonalData(Product, reason="the catalogue"),
@@ -12,6 +26,7 @@ declare(
         subject="subject_id",
         anchor="completed_at",
         description="Orders: delivery details encrypted, amounts and dates in clear.",
+        before_erase=order_tallies_update,
     ),
     Holder(
         OrderLine,
@@ -29,4 +44,9 @@ declare(
         anchor="received_at",
         description="Bank transfer, PayPal and card-page payments: payer encrypted.",
     ),
+    NoPersonalData(
+        OrderTally,
+        reason="anonymised monthly counts of countries shipped to and postage methods (AL10)",
+    ),
+    NoPersonalData(TalliedOrder, reason="random ids of orders already counted in the tallies"),
 )

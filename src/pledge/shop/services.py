@@ -135,6 +135,10 @@ def payment_record(
 
 @transaction.atomic
 def order_complete(*, order: Order) -> None:
-    """Delivered and done: the retention period of the order counts from now."""
-    order.status, order.completed_at = OrderStatus.COMPLETED, timezone.now()
+    """The order's business is over, and its retention period counts from now: a paid order
+    is completed; one never paid, or cancelled, is closed as cancelled (so it is never counted
+    in the statistics as a sale)."""
+    sold = order.status in (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.COMPLETED)
+    order.status = OrderStatus.COMPLETED if sold else OrderStatus.CANCELLED
+    order.completed_at = timezone.now()
     order.save(update_fields=["status", "completed_at"])

@@ -22,9 +22,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from pledge.correspondence.models import Dimension, OrderTally, TalliedOrder
 from pledge.policy import Policy
-from pledge.shop.models import Order, OrderStatus
+from pledge.shop.models import Order, OrderStatus, OrderTally, TalliedOrder
+from pledge.shop.models import TallyDimension as Dimension
 
 COUNTED = (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.COMPLETED)
 

@@ -10,13 +10,16 @@ its visit-statistics category otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
 
-from pledge.datamap.registry import NoPersonalData, StoreHolder, declare
-from pledge.traffic.models import DailyCount, Ingest, LogFile, Rejection, VisitSalt
+from pledge.datamap.registry import NoPersonalData, PeriodDue, StoreHolder, declare
+from pledge.traffic import periods
+from pledge.traffic.models import DailyCount, FileKind, Ingest, LogFile, Rejection, VisitSalt
+from pledge.traffic.services import log_partitions_expire, visit_salts_expire
 from pledge.traffic.visitors import traffic_category
 
 
@@ -27,6 +30,39 @@ class PartitionStore:
 
     def count(self) -> int:
         return LogFile.objects.aggregate(rows=Sum("rows"))["rows"] or 0
+
+    def periods(self, *, now: dt.datetime) -> list[PeriodDue]:
+        """Each period's lines and when they fall due: a log period when its last possible
+        line is (a fiscal year's together, under alps), a day's ledger with its visit salt."""
+        policy = settings.POLICY
+        lifetime = policy.analytics.unique_salt_lifetime
+        salts = {
+            periods.salt_period(salt.day): lifetime.after(salt.created_at, dt.UTC)
+            for salt in VisitSalt.objects.filter(shredded_at__isnull=True)
+        }
+        rows = (
+            LogFile.objects.values("kind", "period")
+            .annotate(records=Sum("rows"))
+            .order_by("period")
+        )
+        found: dict[str, PeriodDue] = {}
+        for row in rows:
+            period = row["period"]
+            due = salts.get(period) if row["kind"] == FileKind.LEDGER else (
+                periods.period_due(period, policy))  # fmt: skip
+            before = found.get(period)
+            records = row["records"] + (before.records if before else 0)
+            found[period] = PeriodDue(period, records, due)
+        return list(found.values())
+
+    def expire(self, *, now: dt.datetime) -> int:
+        """Everything due at ``now``, for the retention sweep: log periods past their keep
+        (key shredded, files removed) and visit salts past their lifetime (with their day's
+        ledger). Returns how many lines went."""
+        before = self.count()
+        log_partitions_expire(now=now)
+        visit_salts_expire(now=now)
+        return before - self.count()
 
 
 class _PolicyStoreHolder(StoreHolder):

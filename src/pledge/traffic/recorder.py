@@ -76,6 +76,7 @@ class Recorder:
         self._pipeline = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._closed = False
         self._audited_at: dt.datetime | None = None
         self._audited_count = 0
         self._sequence = 0
@@ -179,7 +180,12 @@ class Recorder:
         self._audited_at, self._audited_count = now, counted
 
     def close(self) -> None:
-        """Stop the flushing thread and count what is left (at exit)."""
+        """Stop the flushing thread and count what is left (at exit). Only the first call
+        acts: ``pledge serve`` closes the recorder itself, and the atexit hook comes after."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         self._stop.set()
         try:
             self.flush()

@@ -264,3 +264,9 @@ def raw_lines(
         detail={"from": start.isoformat(), "to": end.isoformat()},
     )
     return [RawLine(r["time"], r["source"], r["line_number"], r["line"]) for r in found]
+
+
+def log_lines_for_ip(*, ip: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The disclosure command's reader (``pledge disclose --ip``): the lines of ``raw_lines``
+    as they were written, oldest first, read for the legal-disclosure purpose."""
+    return [found.line for found in raw_lines(ip=ip, start=start, end=end)]

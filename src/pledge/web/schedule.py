@@ -48,6 +48,16 @@ def _purge_sign_in_attempts(now: dt.datetime) -> None:
         )
 
 
+def _expire_visit_salts(now: dt.datetime) -> None:
+    """Each day's visit salt is destroyed once its lifetime (48 hours) has passed: within one
+    scheduler round of that, not at the next daily sweep, which could be a day later."""
+    from pledge.traffic.services import visit_salts_expire
+
+    count = visit_salts_expire(now=now)
+    if count:
+        log.info("visit salts destroyed: %s", count)
+
+
 def _daily_sweep(now: dt.datetime) -> None:
     """The retention sweep, once a day at the policy's hour in the controller's time zone."""
     from zoneinfo import ZoneInfo
@@ -73,6 +83,7 @@ JOBS: tuple[Callable[[dt.datetime], None], ...] = (
     _rotate_master,
     _purge_sessions,
     _purge_sign_in_attempts,
+    _expire_visit_salts,
     _daily_sweep,
 )
 

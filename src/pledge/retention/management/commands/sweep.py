@@ -50,7 +50,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = _instant(options["now"]) if options["now"] else timezone.now()
         if options["dry_run"]:
-            entries = plan(settings.POLICY, list(registry.holders(settings.POLICY)), now)
+            entries = plan(
+                settings.POLICY, list(registry.holders(settings.POLICY)), now,
+                registry.store_holders(),
+            )  # fmt: skip
             self._print(entries, now, options["json"], done=False)
             return
         try:
