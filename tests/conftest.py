@@ -34,3 +34,12 @@ def _blind_index_key_per_test():
     blind_index.reset_cache()
     yield
     blind_index.reset_cache()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_per_test():
+    """The public forms' limits count in memory; each test starts with none used."""
+    from pledge.web import ratelimit
+
+    for limiter in (ratelimit.RIGHTS_PER_ADDRESS, ratelimit.RIGHTS_PER_NETWORK):
+        limiter.clear()

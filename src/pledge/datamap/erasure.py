@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from pledge.audit.services import audit_record
 from pledge.datamap import registry
+from pledge.datamap.anchors import anchors_of
 from pledge.datamap.registry import Holder, Strategy
 from pledge.policy.calendar import deadline
-from pledge.retention.holds import hold_for
+from pledge.retention.holds import hold_among, holds_covering
 from pledge.vault import keyring
 from pledge.vault.models import Subject
 from pledge.vault.services import subject_shred
@@ -77,14 +78,6 @@ def _holders_by_category() -> tuple[dict[str, list[Holder]], set[str]]:
         else:
             unlinked.add(category)
     return linked, unlinked - set(linked)
-
-
-def _anchors(holder: Holder, subject_id: uuid.UUID) -> list[dt.datetime | None]:
-    """The anchor of each of the subject's rows: one column, never the (encrypted) rows."""
-    rows = holder.rows_of(subject_id)
-    if holder.anchor is None:
-        return [None] * rows.count()
-    return list(rows.values_list(holder.anchor, flat=True))
 
 
 def _kept(
@@ -158,33 +151,41 @@ def subject_erase(
     wanted = set(categories) if categories is not None else every
     wanted.discard("subject.identity")  # goes last, with the blind index, when all else has
     synthetic = Subject.objects.filter(pk=subject_id, synthetic=True).exists()
-    outcomes: list[Outcome] = []
+    holds = holds_covering(subject=subject_id, now=now)
+    decided: dict[str, Outcome] = {}
+    erasable: list[tuple[str, list[Holder]]] = []  # with the holders that have rows
     for category in sorted(wanted):
         holders = by_category.get(category, [])
-        rows = [(h, _anchors(h, subject_id)) for h in holders]
+        rows = [(h, anchors_of(h, subject_id)) for h in holders]
         held = sum(len(r) for _, r in rows)
         if not held and category not in keyed:
-            outcomes.append(Outcome(category, "unlinked" if category in unlinked else "not-held"))
+            decided[category] = Outcome(
+                category, "unlinked" if category in unlinked else "not-held"
+            )
             continue
-        hold = hold_for(subject=subject_id, category=category, now=now)
+        hold = hold_among(holds, category=category)
         if hold is not None:
-            outcomes.append(
-                Outcome(category, "kept", held, hold.expires_at, f"a legal hold: {hold.reason}")
+            decided[category] = Outcome(
+                category, "kept", held, hold.expires_at, f"a legal hold: {hold.reason}"
             )
             continue
         kept = _kept(category, rows, now, synthetic=synthetic)
         if kept is not None:
-            outcomes.append(kept)
+            decided[category] = kept
             continue
         for holder, anchors in rows:
             if anchors and holder.before_erase is not None:
                 holder.before_erase()
-        keyring.shred(
-            [keyring.KeyRef(category=category, subject=subject_id)],
-            reason=f"erasure: {reason}",
-            journal_all=True,
-        )
-        with transaction.atomic():
+        erasable.append((category, [holder for holder, anchors in rows if anchors]))
+    # Every key first, in one durable transaction of the key database: from then on the data
+    # is unreadable, and a crash before the rows go leaves only ciphertext for a rerun.
+    keyring.shred(
+        [keyring.KeyRef(category=category, subject=subject_id) for category, _ in erasable],
+        reason=f"erasure: {reason}",
+        journal_all=True,
+    )
+    with transaction.atomic():
+        for category, holders in erasable:
             count = sum(_apply(holder, subject_id) for holder in holders)
             audit_record(
                 action="subject.erased",
@@ -194,7 +195,8 @@ def subject_erase(
                 subject=subject_id,
                 actor=actor,
             )
-        outcomes.append(Outcome(category, "erased", count))
+            decided[category] = Outcome(category, "erased", count)
+    outcomes = [decided[category] for category in sorted(decided)]
     if categories is None and all(o.status != "kept" for o in outcomes):
         subject_shred(subject_id=subject_id, reason=f"erasure: {reason}")
     return outcomes

@@ -17,14 +17,20 @@ def holds_active(*, now: dt.datetime | None = None):  # type: ignore[no-untyped-
     return LegalHold.objects.filter(released_at=None, expires_at__gt=now)
 
 
-def hold_for(
-    *, subject: uuid.UUID | None, category: str, now: dt.datetime | None = None
-) -> LegalHold | None:
-    """The hold covering this subject's data of this category, if any."""
-    scope = Q(subject=None, category=category)
-    if subject is not None:
-        scope |= Q(subject=subject, category="") | Q(subject=subject, category=category)
-    return holds_active(now=now).filter(scope).order_by("-expires_at").first()
+def holds_covering(*, subject: uuid.UUID, now: dt.datetime | None = None) -> list[LegalHold]:
+    """Every active hold that may cover some of the subject's data, in one query: on the
+    subject (one category or all), or on a whole category. ``hold_among`` picks per category."""
+    active = holds_active(now=now).filter(Q(subject=None) | Q(subject=subject))
+    return list(active.order_by("-expires_at"))
+
+
+def hold_among(holds: list[LegalHold], *, category: str) -> LegalHold | None:
+    """The hold over the subject's data of ``category``, if any (the one lasting longest), from
+    ``holds_covering``'s list: one on the subject for that category or for all, or one on the
+    whole category."""
+    return next(
+        (h for h in holds if h.category == category or (h.subject and h.category == "")), None
+    )
 
 
 def held_subjects(*, category: str, now: dt.datetime | None = None) -> tuple[bool, set]:

@@ -11,6 +11,7 @@ that followed the link may open (a grant kept in its session).
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django import forms
@@ -43,6 +44,7 @@ from pledge.rights.services import (
 from pledge.vault.purposes import SUBJECT_ACCESS
 from pledge.web.forms import AccountForm, NoCardNumbers
 from pledge.web.mail import mail_send
+from pledge.web.ratelimit import rights_request_allowed
 
 GRANTS = "rights_grants"  # session key: requests this browser verified, for their pages
 BUTTONS = {
@@ -107,6 +109,14 @@ def start(request: HttpRequest) -> HttpResponse:
     form = RightsRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email, kind = form.cleaned_data["email"], Kind(form.cleaned_data["kind"])
+        limit = rights_request_allowed(email=email, ip=request.META.get("REMOTE_ADDR", ""))
+        if not limit.allowed:
+            minutes = math.ceil(limit.retry_after / 60)
+            form.add_error(None, f"Too many requests have been sent from here or to this address "
+                           f"just now. Please try again in {minutes} minutes.")  # fmt: skip
+            response = render(request, "web/rights/start.html", {"form": form}, status=429)
+            response["Retry-After"] = str(limit.retry_after)
+            return response
         opened = request_open(email=email, kind=kind)
         if opened.request is None:
             context = {"kind_label": kind.label, "body": _nothing_held(kind)}
