@@ -123,3 +123,25 @@ def key_in_backup(site: Site) -> tuple[str, str]:
 
 def undeclared_note(site: Site) -> None:
     site.sql("INSERT INTO undeclared_note (text) VALUES (?)", (f"Customer card {VISA} for later",))
+
+
+_MARKETING_CONSENT = """
+from django.conf import settings
+from pledge.accounts.models import ConsentRecord
+from pledge.notices.selectors import notice_current
+from pledge.vault.models import SubjectKind
+from pledge.vault.services import subject_create
+
+# A mailing-list import from an old shop system: consent to marketing, on a site that has none.
+subject = subject_create(kind=SubjectKind.CUSTOMER, email="yuki@example.org")
+record = ConsentRecord.objects.create(
+    subject=subject, purpose="marketing", given=True, form="newsletter",
+    notice=notice_current(policy=settings.POLICY),
+)
+print(record.pk)
+"""
+
+
+def marketing_consent(site: Site) -> str:
+    """A stored consent to marketing, as an imported mailing list leaves; returns its id."""
+    return django_script(site, _MARKETING_CONSENT).strip()

@@ -2,10 +2,11 @@
 the clause and the evidence of each.
 
 One broken site for the module: its settings add ``tests.conformance.breakage`` (a cookie, a
-third-party font, a page without HSTS, an altered notice, a second address for requests, and
-an app that never declared its model to the datamap), and its stores are broken before the
-run (web server logs of 2015 kept unencrypted and past their date, a backup holding a copy of
-the master key, a card number in the undeclared app's table).
+third-party font, a page without HSTS, an altered notice, a second address for requests, a
+newsletter sign-up, and an app that never declared its model to the datamap), and its stores
+are broken before the run (web server logs of 2015 kept unencrypted and past their date, a
+backup holding a copy of the master key, a card number in the undeclared app's table, a
+consent to marketing left by an imported mailing list).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from tests.conformance import breaking
 from tests.conformance.breakage.middleware import (
     FOREIGN_ADDRESS,
+    NEWSLETTER_BOX,
     NOTICE_ADDITION,
     UNDECLARED_COOKIE,
 )
@@ -26,7 +28,7 @@ from tests.support.site import Site, running
 
 BREAKS = [
     "undeclared-cookie", "third-party-font", "no-hsts", "notice-altered", "undeclared-model",
-    "foreign-mail",
+    "foreign-mail", "newsletter",
 ]  # fmt: skip
 
 
@@ -36,6 +38,7 @@ class Broken:
     run: Conformed
     archive: str
     master_id: str
+    consent: str
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +48,14 @@ def broken(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator
         breaking.overdue_log_partition(site)
         archive, master_id = breaking.key_in_backup(site)
         breaking.undeclared_note(site)
+        consent = breaking.marketing_consent(site)
         run = conform(site, tmp / "report", "--stores")
-        yield Broken(site, run, archive, master_id)
+        yield Broken(site, run, archive, master_id, consent)
 
 
 def test_a_broken_alps_site_fails_the_run_and_names_every_broken_clause(broken):
     assert broken.run.returncode == 1, broken.run.output
-    assert {"AL1", "AL2", "AL4", "AL5", "AL6", "AL9", "AL11", "AL12", "AL13", "AL14"} <= (
+    assert {"AL1", "AL2", "AL3", "AL4", "AL5", "AL6", "AL9", "AL11", "AL12", "AL13", "AL14"} <= (
         broken.run.broken_clauses()
     )
     # and what nobody broke still holds: the breakages are told apart
@@ -64,6 +68,33 @@ def test_a_broken_alps_site_fails_the_run_and_names_every_broken_clause(broken):
 def test_a_second_address_for_requests_on_the_alps_site_is_named(broken):
     assert broken.run.status("contact.published") == "broken"
     assert f"a mail link to {FOREIGN_ADDRESS}" in broken.run.evidence("contact.published")
+
+
+@pytest.mark.breaks("AL3")
+@pytest.mark.clause("AL3")
+def test_a_newsletter_sign_up_on_a_site_without_marketing_is_named(broken):
+    run = broken.run
+    assert run.status("marketing.none") == "broken"
+    assert run.clause("AL3") == "broken"
+    evidence = run.evidence("marketing.none")
+    box = f"checkbox 'news_opt_in' labelled '{NEWSLETTER_BOX}'"
+    assert f"a form posting to /newsletter/ asks for marketing (newsletter, offers): {box}" in (
+        evidence
+    )
+    assert evidence.endswith(f"[{broken.site.url('/')}]"), "only the home page carries it"
+
+
+@pytest.mark.breaks("AL3")
+@pytest.mark.clause("AL3")
+def test_a_stored_marketing_consent_on_a_site_without_marketing_is_named_by_its_row(broken):
+    run = broken.run
+    assert run.status("stores.marketing") == "broken"
+    assert (
+        "1 marketing choice stored (1 given, 0 refused)"
+        in run.result("stores.marketing")["summary"]
+    )
+    evidence = run.evidence("stores.marketing")
+    assert f"from the newsletter form [accounts.ConsentRecord {broken.consent}]" in evidence
 
 
 @pytest.mark.breaks("AL5")

@@ -3,10 +3,10 @@ clause and the evidence of each.
 
 One broken site for the module: its settings add ``tests.conformance.breakage`` (undeclared
 cookie, persistent basket cookie, third-party font, HTTP form, card field, a page without
-HSTS, a pre-ticked marketing box, the visitor's address kept, a second address for privacy
-requests), and its stores are broken before the run (a SHA-1 password, card numbers in a
-message and in an encrypted field, an overdue order, an altered audit event). Each test reads
-the one report of that run.
+HSTS, a pre-ticked marketing box, an account page that ignores unticking it, the visitor's
+address kept, a second address for privacy requests), and its stores are broken before the
+run (a SHA-1 password, card numbers in a message and in an encrypted field, an overdue order,
+an altered audit event). Each test reads the one report of that run.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.support.site import Site, running
 
 BREAKS = [
     "undeclared-cookie", "persistent-basket", "third-party-font", "http-form", "card-field",
-    "no-hsts", "ticked-marketing", "store-address", "foreign-mail",
+    "no-hsts", "ticked-marketing", "marketing-sticks", "store-address", "foreign-mail",
 ]  # fmt: skip
 
 
@@ -57,7 +57,7 @@ def test_a_broken_shop_fails_the_run_and_names_every_broken_clause(broken):
     # then the exit status is 1 and the clause table names each clause broken above
     assert broken.run.returncode == 1, broken.run.output
     assert broken.run.report["ok"] is False
-    assert {"JC1", "JC2", "JC3", "JC4", "JC5", "JC7", "JC10", "JC11", "JC12", "JC14"} <= (
+    assert {"JC1", "JC2", "JC3", "JC4", "JC5", "JC7", "JC10", "JC11", "JC12", "JC13", "JC14"} <= (
         broken.run.broken_clauses()
     )
     assert "PROMISES BROKEN" in broken.run.output
@@ -139,6 +139,23 @@ def test_a_pre_ticked_marketing_box_is_named(broken):
     evidence = run.evidence("marketing.opt_in")
     assert "box 'marketing'" in evidence and "starts ticked" in evidence
     assert "consent recorded after registering untouched: True" in evidence
+
+
+@pytest.mark.breaks("JC13")
+@pytest.mark.clause("JC13")
+def test_an_opt_out_the_account_page_ignores_is_named(broken):
+    run = broken.run
+    assert run.status("marketing.change") == "broken"
+    assert run.clause("JC13") == "broken"
+    evidence = run.evidence("marketing.change")
+    account = f"[{broken.site.url('/account/')}]"
+    assert f"after saving 'opt out' the customer is still on the marketing list {account}" in (
+        evidence
+    )
+    assert "after saving 'opt out' the marketing consent on record is given" in evidence
+    assert "after saving 'opt out' the account page shows the box ticked" in evidence
+    # and opting in, which the page does not hinder, is not named
+    assert "after saving 'opt in'" not in evidence
 
 
 @pytest.mark.breaks("JC1", "JC14")

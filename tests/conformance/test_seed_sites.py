@@ -73,16 +73,20 @@ def test_the_shop_is_held_to_each_of_its_promises(shop_run):
     for check in ("transport.https", "transport.http_redirect", "transport.hsts", "forms.https",
                   "cookies.declared", "cookies.lifetime", "cookies.attributes",
                   "requests.first_party", "cards.no_field", "notice.served", "contact.published",
-                  "journey.completed", "marketing.opt_in", "conformance.cleanup",
-                  "stores.passwords", "stores.cards", "stores.visitor_address", "stores.datamap",
+                  "journey.completed", "marketing.opt_in", "marketing.change",
+                  "conformance.cleanup", "stores.passwords", "stores.cards",
+                  "stores.visitor_address", "stores.datamap",
                   "stores.audit", "stores.backups"):  # fmt: skip
         assert run.status(check) == "kept", (check, run.result(check))
     assert "exactly those declared (basket)" in run.result("cookies.declared")["summary"]
+    # and the checks of a site without marketing do not apply to one with it
+    assert run.status("marketing.none") == "not applicable"
+    assert run.status("stores.marketing") == "not applicable"
     kept = {c["id"] for c in run.report["clauses"] if c["status"] == "kept"}
-    assert {"JC1", "JC3", "JC4", "JC5", "JC6", "JC10", "JC11", "JC12", "JC14"} <= kept
+    assert {"JC1", "JC3", "JC4", "JC5", "JC6", "JC10", "JC11", "JC12", "JC13", "JC14"} <= kept
 
 
-@pytest.mark.clause("AL4", "AL5", "AL13")
+@pytest.mark.clause("AL3", "AL4", "AL5", "AL13")
 def test_the_alps_site_is_held_to_each_of_its_promises(alps_run):
     # given the cookieless alps site after a conformance run
     _, run = alps_run
@@ -90,9 +94,14 @@ def test_the_alps_site_is_held_to_each_of_its_promises(alps_run):
     assert "no cookie was set" in run.result("cookies.declared")["summary"]
     assert run.status("pages.no_script") == "kept"
     assert run.status("journey.completed") == "not applicable"
+    assert run.status("marketing.change") == "not applicable"
     assert run.status("stores.visitor_address") == "not applicable"  # alps keeps logs (AL6)
+    # and no page offers a marketing sign-up, nor do the stores hold a marketing choice
+    assert "offers a marketing sign-up" in run.result("marketing.none")["summary"]
+    assert run.status("marketing.none") == "kept"
+    assert run.result("stores.marketing")["summary"] == "no marketing consent or refusal is stored"
     assert {c["id"] for c in run.report["clauses"]} == {f"AL{n}" for n in range(1, 15)}
-    for clause in ("AL1", "AL2", "AL4", "AL5", "AL6", "AL9", "AL11", "AL12", "AL13", "AL14"):
+    for clause in ("AL1", "AL2", "AL3", "AL4", "AL5", "AL6", "AL9", "AL11", "AL12", "AL13", "AL14"):
         assert run.clause(clause) == "kept", clause
 
 
@@ -131,16 +140,25 @@ def test_the_visit_reaches_every_page_linked_and_records_every_request(seed_run)
     assert len(visit["probes"]) == len({p.split("#")[0] for p in crawled})
 
 
-@pytest.mark.clause("JC6", "JC10")
+@pytest.mark.clause("JC6", "JC10", "JC13")
 def test_the_synthetic_customer_walks_the_shop_and_is_erased_leaving_nothing(shop_run):
-    # given the shop after a run that registered, bought and erased a synthetic customer
+    # given the shop after a run that registered, changed its marketing choice, bought and
+    # erased a synthetic customer
     site, run = shop_run
     steps = [(s["name"], s["ok"]) for s in run.report["visit"]["journey"]]
     assert steps == [
-        ("register", True), ("activate", True), ("sign in", True), ("fill the basket", True),
+        ("register", True), ("activate", True), ("sign in", True), ("opt in to marketing", True),
+        ("opt out of marketing", True), ("fill the basket", True),
         ("check out by bank transfer", True), ("sign out", True),
     ]  # fmt: skip
-    order = run.report["visit"]["journey"][4]["detail"]
+    # each marketing change was in force when read straight after saving it
+    facts = run.report["visit"]["journey_facts"]
+    assert facts["marketing_consent_recorded"] is False  # registering left the box unticked
+    changes = [
+        (c["change"], c["shown"], c["recorded"], c["listed"]) for c in facts["marketing_changes"]
+    ]
+    assert changes == [("opt in", True, True, True), ("opt out", False, False, False)]
+    order = run.report["visit"]["journey"][6]["detail"]
     assert re.fullmatch(r"order JC-[A-Z0-9]{4}-[A-Z0-9]{4}", order), order
     # then its subject was synthetic from the start, and is erased with no index left
     subject = run.report["visit"]["journey_facts"]["synthetic_subject"].replace("-", "")

@@ -1,6 +1,7 @@
-"""The synthetic customer's journey, in the browser: register, activate, sign in, fill a
-basket, check out paying by bank transfer, sign out. The server side (making the customer,
-minting its activation link, erasing it) goes through ``ServerSide``.
+"""The synthetic customer's journey, in the browser: register, activate, sign in, opt in to
+marketing on the account page and out again, fill a basket, check out paying by bank transfer,
+sign out. The server side (making the customer, minting its activation link, reading its
+marketing choice, erasing it) goes through ``ServerSide``.
 
 Each step is recorded as passed or failed with what the browser saw; a failed step stops the
 steps that need it, and the erasure runs whatever happened, so a run that breaks half-way
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 from django.urls import reverse
 
+from pledge.accounts.selectors import marketing_audience
+from pledge.accounts.services import MARKETING
 from pledge.conformance import synthetic
 from pledge.conformance.pages import TIMEOUT_MS, Loader
 from pledge.conformance.record import Page, Step
@@ -27,6 +30,25 @@ if TYPE_CHECKING:
 
 class StepFailed(Exception):
     pass
+
+
+def marketing_state(customer: synthetic.Customer) -> tuple[bool | None, bool]:
+    """(the marketing decision on record, whether the customer is on the marketing list now).
+
+    The list is the one ``pledge marketing list`` sends to, read through its own selector, so
+    "stopped" means what it means for the mail that would go out.
+    """
+    listed = any(p.subject_id == customer.subject_id for p in marketing_audience(purpose=MARKETING))
+    return synthetic.marketing_consent(customer), listed
+
+
+def marketing_box(page: Page) -> bool | None:
+    """Whether the page's marketing box is ticked (None: the page has no such box)."""
+    for form in page.forms:
+        for field in form.fields:
+            if field.name == MARKETING and field.type == "checkbox":
+                return field.checked
+    return None
 
 
 @dataclass
@@ -76,6 +98,10 @@ class Journey:
         form.locator("[name=password]").fill(customer.password)
         # Boxes are left as the page offers them: what the site does by default is the point.
         page = self._submit("register", form.locator("button[type=submit]"))
+        # Read now, before the account page changes it: what registering untouched recorded.
+        self.loader.visit.journey_facts["marketing_consent_recorded"] = self.server.call(
+            synthetic.marketing_consent, customer
+        )
         self._expect_path(page, lambda p: p == reverse("web:check-email"), "the check-email page")
 
     def activate(self, customer: synthetic.Customer) -> None:
@@ -94,6 +120,42 @@ class Journey:
         page = self._submit("sign-in", form.locator("button[type=submit]"))
         self._expect_path(page, lambda p: p == reverse("web:account"), "the account page")
 
+    def change_marketing(self, customer: synthetic.Customer, wanted: bool) -> str:
+        """Tick (or untick) the account page's marketing box and save; then note at once what
+        the page shows, what is on record and whether the customer is on the marketing list."""
+        step = "marketing-opt-in" if wanted else "marketing-opt-out"
+        account = reverse("web:account")
+        page = self.loader.goto(self.url(account), step)
+        self._expect_path(page, lambda p: p == account, "the account page")
+        facts = self.loader.visit.journey_facts
+        changes = facts.get("marketing_changes")
+        if not isinstance(changes, list):
+            changes = facts["marketing_changes"] = []
+        if marketing_box(page) is None:
+            return "the account page offers no marketing choice"
+        form = self._form(f"[name={MARKETING}]")
+        form.locator(f"[name={MARKETING}]").set_checked(wanted, timeout=TIMEOUT_MS)
+        page = self._submit(step, form.locator("button[type=submit]"))
+        self._expect_path(page, lambda p: p == account, "the account page after saving")
+        recorded, listed = self.server.call(marketing_state, customer)
+        shown = marketing_box(page)
+        changes.append(
+            {
+                "change": "opt in" if wanted else "opt out",
+                "wanted": wanted,
+                "shown": shown,
+                "recorded": recorded,
+                "listed": listed,
+                "url": page.url,
+            }
+        )
+        box = "no box" if shown is None else ("box ticked" if shown else "box unticked")
+        on_record = {True: "given", False: "not given", None: "none"}[recorded]
+        return (
+            f"saved; then {box}, consent on record: {on_record}, "
+            f"on the marketing list: {'yes' if listed else 'no'}"
+        )
+
     def fill_basket(self) -> None:
         path = self.server.call(synthetic.product_path)
         if path is None:
@@ -110,7 +172,7 @@ class Journey:
         form.locator("[name=payment_method][value='bank-transfer']").check()
         page = self._submit("checkout", form.locator("button[type=submit]"))
         self._expect_path(page, lambda p: p.startswith("/orders/"), "the order page")
-        return urlsplit(page.url).path.rstrip("/").rsplit("/", 1)[-1]
+        return f"order {urlsplit(page.url).path.rstrip('/').rsplit('/', 1)[-1]}"
 
     def sign_out(self) -> None:
         page = self.loader.goto(self.url(reverse("web:account")), "sign-out")
@@ -129,6 +191,8 @@ class Journey:
             ("register", lambda: self.register(customer)),
             ("activate", lambda: self.activate(customer)),
             ("sign in", lambda: self.sign_in(customer)),
+            ("opt in to marketing", lambda: self.change_marketing(customer, True)),
+            ("opt out of marketing", lambda: self.change_marketing(customer, False)),
             ("fill the basket", self.fill_basket),
             ("check out by bank transfer", self.check_out),
             ("sign out", self.sign_out),
@@ -147,11 +211,12 @@ class Journey:
                     self._record(name, False, message)
                     self.loader.recorder.flush()
                 else:
-                    detail = f"order {done}" if isinstance(done, str) else "done"
+                    detail = done if isinstance(done, str) else "done"
                     self._record(name, True, detail)
-            facts["marketing_consent_recorded"] = self.server.call(
-                synthetic.marketing_consent, customer
-            )
+            if "marketing_consent_recorded" not in facts:  # registering did not get that far
+                facts["marketing_consent_recorded"] = self.server.call(
+                    synthetic.marketing_consent, customer
+                )
         finally:
             self.loader.settle()
             erasure = self.server.call(synthetic.customer_erase, customer)

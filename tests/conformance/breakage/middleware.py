@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from pledge.accounts.services import MARKETING, consent_current
 
 THIRD_PARTY_FONT = "https://fonts.third-party.test/css2?family=Noto+Sans+JP"
 UNDECLARED_COOKIE = "_ga"
 NOTICE_ADDITION = "<p>We may share your details with carefully selected partners.</p>"
 FOREIGN_ADDRESS = "privacy@partner-marketing.test"
+NEWSLETTER_BOX = "Send me news and special offers"
 
 
 def _html(response: HttpResponse) -> bool:
@@ -27,6 +31,24 @@ class Breakage:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.breaks: frozenset[str] = settings.BREAK
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        """Before the view, once the visitor is known: changes to what the visitor sent."""
+        if (
+            "marketing-sticks" in self.breaks
+            and request.method == "POST"
+            and request.path == "/account/"
+            and request.user.is_authenticated
+        ):
+            # Unticking the marketing box is ignored once consent was given ("we will stop
+            # with the next mailing run"): the saved form still says yes.
+            consent = consent_current(subject=request.user.subject, purpose=MARKETING)
+            if consent is not None and consent.given:
+                sent = request.POST.copy()
+                sent[MARKETING] = "on"
+                request.POST = sent
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -55,6 +77,13 @@ class Breakage:
             form = (
                 f'<form action="{action}" method="post"><label>Email <input name="email" '
                 'type="email"></label><button type="submit">Subscribe</button></form>'
+            )
+            _edit(response, "</main>", f"{form}\n</main>")
+        if on("newsletter") and path == "/":
+            form = (
+                '<form action="/newsletter/" method="post"><label>Email <input name="email" '
+                'type="email"></label><label><input type="checkbox" name="news_opt_in"> '
+                f'{NEWSLETTER_BOX}</label><button type="submit">Subscribe</button></form>'
             )
             _edit(response, "</main>", f"{form}\n</main>")
         if on("card-field") and path == "/checkout/":

@@ -37,9 +37,11 @@ class JourneyCompleted(JourneyCheck):
             return Verdict.error("the journey recorded no step")
         if failed:
             return Verdict.broken(f"the journey failed at '{failed[0].name}'", evidence)
+        marketing = any(s.name == "opt in to marketing" for s in steps)
         return Verdict.kept(
-            "the synthetic customer registered, activated its account, signed in, filled a "
-            "basket, checked out by bank transfer and signed out",
+            "the synthetic customer registered, activated its account, signed in, "
+            + ("opted in to marketing and out again, " if marketing else "")
+            + "filled a basket, checked out by bank transfer and signed out",
             evidence,
         )
 
