@@ -9,6 +9,7 @@ Django's management commands (``pledge migrate``, ``pledge createsuperuser``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -17,14 +18,8 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-# Subcommands of the command contract (docs/operations.md) that later work delivers; until
-# then each says so plainly instead of pretending.
-PLANNED: dict[str, str] = {
-    "demo": "synthetic history to explore (retention timeline)",
-}
-
-
-BUILT = ("serve", "check", "policy")
+# The subcommands pledge itself parses; every other word goes to Django's management commands.
+BUILT = ("serve", "check", "policy", "demo")
 
 
 def _policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +35,33 @@ def _policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     imp = actions.add_parser("import", help="draft a policy from a prose notice")
     imp.add_argument("notice", type=Path)
     imp.add_argument("-o", "--output", type=Path)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _years(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of years, 1 to 20")
+    return int(text)
+
+
+def _demo_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    demo = sub.add_parser(
+        "demo",
+        help="fill a fresh data directory with years of synthetic history to explore",
+        description="Write years of synthetic web server logs, mail, orders and payments "
+        "under $PLEDGE_DATA_DIR/demo and import them through the import commands' services, "
+        "so that pledge sweep --dry-run --now DATE has a history to plan over (docs/demo.md).",
+    )
+    demo.add_argument("--policy", type=Path, help="policy file (default: $PLEDGE_POLICY)")
+    demo.add_argument("--years", type=_years, default=6, help="years of history (default 6)")
+    demo.add_argument("--end", type=_date, help="the day after the history ends (default: today)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed, the same history")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,9 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="system checks, deployment checks included")
     check.add_argument("--policy", type=Path)
     _policy_commands(sub)
-    for name, what in PLANNED.items():
-        planned = sub.add_parser(name, help=f"{what} (not yet built)", add_help=False)
-        planned.add_argument("rest", nargs=argparse.REMAINDER)
+    _demo_command(sub)
     return parser
 
 
@@ -163,25 +183,53 @@ def _check(args: argparse.Namespace) -> int:
     return _django(["check", "--deploy", "--tag", "security", "--fail-level", "WARNING"])
 
 
+def _demo(args: argparse.Namespace) -> int:
+    """Migrate the data and key databases, then fill them (``pledge.demo``)."""
+    _use_policy(args.policy)
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        print(f"pledge demo: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from pledge.demo.services import DemoRefused, demo_fill
+    from pledge.vault import master
+    from pledge.vault.routers import KEYS
+
+    call_command("migrate", database=KEYS, interactive=False, verbosity=0)
+    master.current(refresh=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    end = args.end or dt.datetime.now(ZoneInfo(settings.POLICY.time_zone)).date()
+    try:
+        report = demo_fill(years=args.years, end=end, seed=args.seed)
+    except DemoRefused as exc:
+        print(f"pledge demo: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    sys.stdout.write(report.render())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if argv and not argv[0].startswith("-") and argv[0] not in {*BUILT, *PLANNED}:
+    if argv and not argv[0].startswith("-") and argv[0] not in BUILT:
         return _django(argv)
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "policy": _policy,
         "serve": _serve,
         "check": _check,
+        "demo": _demo,
     }
     if args.command is None:
         parser.print_help()
-        return EXIT_USAGE
-    if args.command in PLANNED:
-        print(
-            f"pledge {args.command}: {PLANNED[args.command]} is not yet built in this version",
-            file=sys.stderr,
-        )
         return EXIT_USAGE
     return handlers[args.command](args)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pledge.cli import PLANNED, main
+from pledge.cli import main
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -43,9 +43,3 @@ def test_render_writes_the_notice(tmp_path):
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") or page.lower().startswith("<!doctype html>")
     assert "ALPS Printer Services Japan" in page
-
-
-@pytest.mark.parametrize("command", sorted(PLANNED))
-def test_commands_not_yet_built_say_so_and_exit_2(command, capsys):
-    assert main([command]) == 2
-    assert "not yet built" in capsys.readouterr().err

@@ -137,7 +137,6 @@ def test_pledge_stats_and_payments_are_real_commands(monkeypatch):
 
     handed: list[list[str]] = []
     monkeypatch.setattr(pledge.cli, "_django", lambda argv: handed.append(list(argv)) or 0)
-    assert not {"stats", "payments"} & set(pledge.cli.PLANNED)
     assert pledge.cli.main(["stats", "orders"]) == 0
     assert pledge.cli.main(["payments", "import", "paypal.csv"]) == 0
     assert handed == [["stats", "orders"], ["payments", "import", "paypal.csv"]]

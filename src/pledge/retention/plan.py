@@ -61,7 +61,9 @@ def cutoff_for(rule: Retention, zone: ZoneInfo, now: dt.datetime) -> dt.datetime
     if due(now):
         return now
     lo, hi = EPOCH, now  # due(lo) holds, due(hi) does not
-    while hi - lo > dt.timedelta(seconds=1):
+    # To the microsecond, the resolution of stored times: any coarser, and a record due at the
+    # very instant of a sweep (or up to that much before it) would wait for the next one.
+    while hi - lo > dt.timedelta(microseconds=1):
         mid = lo + (hi - lo) / 2
         lo, hi = (mid, hi) if due(mid) else (lo, mid)
     return lo
@@ -169,19 +171,24 @@ def _store_entry(holder: StoreHolder, policy: Policy, now: dt.datetime) -> Entry
                    key=lambda p: p.due_at)  # fmt: skip
     next_due = later[0].due_at if later else None
     words = rule_words(category.retention, policy)
-    reason = (category.retention.reason or words).strip()
-    if due:
+    reason = (category.retention.reason or words).strip().rstrip(".")
+    whole, _ = held_subjects(category=holder.category, now=now)
+    if due and whole:
+        reason = "the whole category is under a legal hold"
+    elif due:
         listed = ", ".join(f"{p.period} ({p.records})" for p in due)
-        reason += f"; now: {listed}, each by shredding its key and removing its files"
+        reason += f". Due now: {listed}, each by shredding its key and removing its files"
+    due_now = sum(p.records for p in due)
     return Entry(
         holder.label,
         holder.category,
         words,
-        sum(p.records for p in due),
+        0 if whole else due_now,
         None,
         next_due,
         sum(p.records for p in later if p.due_at == next_due),
         reason,
+        held=due_now if whole else 0,
     )
 
 

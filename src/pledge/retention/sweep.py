@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pledge.audit.services import audit_record
@@ -26,6 +27,7 @@ from pledge.retention.holds import held_subjects
 from pledge.retention.models import SweepRun
 from pledge.retention.plan import Entry, plan
 from pledge.vault import keyring
+from pledge.vault.models import Subject
 
 BATCH = 2000
 _LOCK_KEY = 0x706C2E7377656570  # "pl.sweep"
@@ -120,16 +122,17 @@ def _shred_emptied(category: str, subjects: set[uuid.UUID]) -> int:
     """Shred a subject's key for a category once no holder keeps anything of it."""
     if not subjects:
         return 0
-    holders = [
-        h
-        for h in registry.holders(settings.POLICY)
-        if h.subject and h.category_in(settings.POLICY) == category
+    # One query for the batch, each subject's rows sought only up to the first one found (a
+    # customer may have thousands left, and a batch touches thousands of customers).
+    empty = Subject.objects.filter(pk__in=subjects)
+    for h in registry.holders(settings.POLICY):
+        if h.subject and h.category_in(settings.POLICY) == category:
+            rows = h.model._default_manager.filter(**{h.subject: OuterRef("pk")})
+            empty = empty.filter(~Exists(rows))
+    refs = [
+        keyring.KeyRef(category=category, subject=s)
+        for s in sorted(empty.values_list("pk", flat=True), key=str)
     ]
-    kept: set[uuid.UUID] = set()
-    for h in holders:  # one query a holder, not one a subject
-        rows = h.model._default_manager.filter(**{f"{h.subject}__in": subjects}).order_by()
-        kept |= set(rows.values_list(h.subject, flat=True).distinct())
-    refs = [keyring.KeyRef(category=category, subject=s) for s in sorted(subjects - kept, key=str)]
     return keyring.shred(refs, reason=f"retention: {category}") if refs else 0
 
 
@@ -139,7 +142,9 @@ def space_reclaim() -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA incremental_vacuum")
+            # Each step of this pragma frees one page, and Python's sqlite3 steps a statement
+            # that returns no columns only once; a script is stepped to its end.
+            cursor.executescript("PRAGMA incremental_vacuum;")
         elif connection.vendor == "postgresql":
             for holder in registry.holders(settings.POLICY):
                 table = connection.ops.quote_name(holder.model._meta.db_table)

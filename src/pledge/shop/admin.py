@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from pledge.shop.ledger import LineItem, order_enter, payment_match
 from pledge.shop.models import Order, OrderLine, Payment, PaymentMethod, PaymentStatus, Product
+from pledge.shop.services import CLOSED, order_close
 from pledge.vault.admin import SealedFieldsAdmin
 from pledge.vault.cards import find_card_numbers
 
@@ -220,6 +221,8 @@ class OrderAdmin(SealedFieldsAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if "status" in form.changed_data and obj.status in CLOSED:
+                order_close(order=obj, status=obj.status)  # its retention starts now
         # A new order is saved with its lines, in one service call, by save_related.
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -134,11 +135,26 @@ def payment_record(
 
 
 @transaction.atomic
-def order_complete(*, order: Order) -> None:
+def order_complete(*, order: Order, now: dt.datetime | None = None) -> None:
     """The order's business is over, and its retention period counts from now: a paid order
     is completed; one never paid, or cancelled, is closed as cancelled (so it is never counted
     in the statistics as a sale)."""
     sold = order.status in (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.COMPLETED)
-    order.status = OrderStatus.COMPLETED if sold else OrderStatus.CANCELLED
-    order.completed_at = timezone.now()
+    order_close(order=order, status=OrderStatus.COMPLETED if sold else OrderStatus.CANCELLED,
+                now=now)  # fmt: skip
+
+
+CLOSED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+
+
+@transaction.atomic
+def order_close(*, order: Order, status: OrderStatus, now: dt.datetime | None = None) -> None:
+    """Set a closing status (completed or cancelled): the order's retention counts from the
+    first close (``completed_at``), so an order closed by hand in the admin is deleted on
+    schedule like any other, and closing it again does not restart its retention."""
+    if status not in CLOSED:
+        raise ValueError(f"{status} is not a closing status")
+    order.status = status
+    if order.completed_at is None:
+        order.completed_at = now or timezone.now()
     order.save(update_fields=["status", "completed_at"])

@@ -86,7 +86,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  rule: {entry.rule}")
             self.stdout.write(
                 f"  {verb}: {entry.due_now}"
-                + (f" (everything collected up to {_local(entry.cutoff)})" if entry.due_now else "")
+                + (
+                    f" (everything collected up to {_local(entry.cutoff)})"
+                    if entry.due_now and entry.cutoff
+                    else ""
+                )
             )
             if entry.next_due:
                 self.stdout.write(f"  next: {entry.next_count} on {_local(entry.next_due)}")
