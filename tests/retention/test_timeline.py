@@ -617,11 +617,6 @@ def test_the_plan_shows_the_held_ledger_and_its_reason(world: World):
 
 
 @pytest.mark.clause("AL6")
-@pytest.mark.xfail(
-    strict=True,
-    reason="log periods expire without consulting legal holds "
-    "(pledge.traffic.services.log_partitions_expire)",
-)
 def test_a_hold_on_the_web_logs_keeps_a_due_period_until_it_ends(world: World):
     collected, period, due = LOG_LINES[3]
     world.log_lines([collected], collected + dt.timedelta(hours=1))

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from pledge.audit.services import audit_record
+from pledge.retention.holds import held_subjects
 from pledge.traffic import periods, store
 from pledge.traffic.models import FileKind, Ingest, LogFile, Origin, VisitSalt
 from pledge.traffic.pipeline import Pipeline
@@ -134,6 +135,8 @@ def log_partitions_expire(*, now: dt.datetime) -> int:
     if not policy.web_logs.keep:
         return 0
     category = traffic_category(policy)
+    if held_subjects(category=category, now=now)[0]:
+        return 0  # a legal hold on the web logs: nothing expires until it ends
     candidates = (
         LogFile.objects.filter(category=category, kind__in=[FileKind.RAW, FileKind.QUARANTINE])
         .values_list("period", flat=True)
