@@ -9,7 +9,7 @@ Run as ``python -m tests.retention.sweep_crash_driver ACTION`` with the site's e
   sweep's instant part of every holder is due and part is not, and some subjects keep a record
   of a category (so their key must stay) while others lose all of it (so their key must go);
 - ``sweep``: ``sweep_run(now=T, batch=B)``, the retention sweep in small batches; ``--die-at``
-  makes the process SIGKILL itself at one exact point (see ``DIE_AT``); ``--check`` reports the
+  makes the process SIGKILL itself at one exact point (see ``_watch``); ``--check`` reports the
   site's state afterwards;
 - ``check``: only the report;
 - ``serve``: fork one worker per command line on stdin (see ``serve``).
@@ -263,10 +263,11 @@ def _die() -> None:
 def _watch(die_at: str | None) -> None:
     """Report each batch as it commits and each shred as it returns; die where told.
 
-    ``boundary:n``: right after batch n commits (before the next batch, or the end of its
-    holder's entry, where the emptied subjects' keys are shredded); ``mid:n``: inside batch n,
-    its rows deleted and its audit event written, before the commit; ``shred:n``: right after
-    shred call n has destroyed keys in the key database, before anything else.
+    ``boundary:n``: right after batch n commits, before the next one begins; ``mid:n``: inside
+    batch n, its rows deleted, its emptied subjects' keys shredded and its audit event written,
+    before the commit; ``shred:n``: right after shred call n has destroyed keys in the key
+    database, before the batch that made it goes on (the window where the keys are gone and
+    the rows are not).
     """
     from django.db import transaction
 
