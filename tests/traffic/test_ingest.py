@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import io
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.traffic.conftest import (
@@ -80,6 +81,22 @@ def test_a_visitor_is_counted_once_a_day_however_many_pages_they_see(under, writ
     assert counts("site") == {"human": (9, 1)}
     assert counts("site", DAY + dt.timedelta(days=1)) == {"human": (1, 1)}
     assert counts("page") == {"/p0": (3, 1), "/p1": (3, 1), "/p2": (3, 1)}
+
+
+@pytest.mark.clause("JC7")
+def test_the_clock_may_be_given_in_any_time_zone(under, write_log):
+    """A caller passing the business's local time (as ``timezone.localtime()`` gives it)
+    counts the same lines on the same days as one passing UTC."""
+    under("japan-centre")
+    log = write_log("access.log", visits(4))
+    tokyo = NOW.astimezone(ZoneInfo("Asia/Tokyo"))
+    fixed = NOW.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    first = logs_ingest(sources=[str(log)], now=tokyo).ingest
+    again = logs_ingest(sources=[str(log)], now=fixed).ingest
+
+    assert (first.counted, again.duplicates) == (4, 4)
+    assert counts("site") == {"human": (4, 4)}
+    assert first.started_at == NOW
 
 
 @pytest.mark.clause("AL6")

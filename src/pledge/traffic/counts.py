@@ -1,7 +1,7 @@
 """Writing counts: increments that two writers can make at once, and a day's recount.
 
-Increments are one ``INSERT ... ON CONFLICT DO UPDATE SET views = views + excluded.views``
-per row, which SQLite (3.24+) and PostgreSQL both apply atomically, so ``pledge serve`` and an
+Increments are ``INSERT ... ON CONFLICT DO UPDATE SET views = views + excluded.views``, which
+SQLite (3.24+) and PostgreSQL both apply atomically row by row, so ``pledge serve`` and an
 import running beside it never lose each other's counts. On PostgreSQL an advisory lock also
 serialises a recount (delete and rewrite of one day) against increments to that day.
 """
@@ -9,7 +9,7 @@ serialises a recount (delete and rewrite of one day) against increments to that 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import batched
+from itertools import batched, chain
 
 import polars as pl
 from django.db import connection, transaction
@@ -30,27 +30,67 @@ def _lock() -> None:
 def counts_add(rows: pl.DataFrame) -> int:
     """Add (day, dimension, value, views, visitors) rows to ``DailyCount``; how many rows.
 
-    Many rows a statement (a multi-row VALUES list): a day of a busy site has tens of thousands
-    of groups, and one statement per row would cost more than counting their lines.
+    A day of a busy site has tens of thousands of groups, so the rows go in as a set, never a
+    statement each: on PostgreSQL copied into a temporary table and merged by one statement;
+    on SQLite many rows a statement, on the driver's own connection (Django's wrapper would
+    rewrite each statement's placeholders and adapt each date, which costs more than the
+    insert).
     """
     if rows.height == 0:
         return 0
-    table = DailyCount._meta.db_table
-    records = rows.select("day", "dimension", "value", "views", "visitors").iter_rows()
+    # In the unique index's order: each row lands next to the last one, not anywhere.
+    rows = rows.select("day", "dimension", "value", "views", "visitors").sort(
+        "day", "dimension", "value"
+    )
     with transaction.atomic():
         _lock()
-        with connection.cursor() as cursor:
-            for batch in batched(records, BATCH):
-                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-                cursor.execute(
-                    f"INSERT INTO {table} (day, dimension, value, views, visitors) "  # noqa: S608
-                    f"VALUES {values} "
-                    "ON CONFLICT (day, dimension, value) DO UPDATE SET "
-                    f"views = {table}.views + excluded.views, "
-                    f"visitors = {table}.visitors + excluded.visitors",
-                    [field for record in batch for field in record],
-                )
+        if connection.vendor == "postgresql":
+            _add_copied(rows)
+        elif connection.vendor == "sqlite":
+            _add_sqlite(rows)
+        else:
+            _add_portable(rows)
     return rows.height
+
+
+_TABLE = DailyCount._meta.db_table
+_UPSERT = (
+    f"INSERT INTO {_TABLE} (day, dimension, value, views, visitors) {{rows}} "
+    "ON CONFLICT (day, dimension, value) DO UPDATE SET "
+    f"views = {_TABLE}.views + excluded.views, visitors = {_TABLE}.visitors + excluded.visitors"
+)
+
+
+def _add_copied(rows: pl.DataFrame) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE traffic_increase (day date, dimension text, value text, "
+            "views bigint, visitors bigint) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(
+            "COPY traffic_increase (day, dimension, value, views, visitors) FROM STDIN"
+        ) as copy:
+            for record in rows.iter_rows():
+                copy.write_row(record)
+        cursor.execute(_UPSERT.format(rows="SELECT * FROM traffic_increase ORDER BY 1, 2, 3"))
+        cursor.execute("DROP TABLE traffic_increase")
+
+
+def _add_sqlite(rows: pl.DataFrame) -> None:
+    connection.ensure_connection()
+    db = connection.connection  # the sqlite3 connection, inside Django's transaction
+    text = rows.with_columns(pl.col("day").dt.to_string("%Y-%m-%d"))  # as Django stores dates
+    for batch in text.iter_slices(BATCH):
+        records = batch.rows()
+        values = "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(records))
+        db.execute(_UPSERT.format(rows=values), list(chain.from_iterable(records)))
+
+
+def _add_portable(rows: pl.DataFrame) -> None:
+    with connection.cursor() as cursor:
+        for batch in batched(rows.iter_rows(), BATCH):
+            values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(_UPSERT.format(rows=values), [f for record in batch for f in record])
 
 
 def counts_replace(day: dt.date, rows: pl.DataFrame) -> int:

@@ -100,7 +100,7 @@ class Seen:
         stored = self.stored(start, end)
         frame = pl.DataFrame({"key": keys, "time": times}).with_row_index("i")
         if stored.height == 0 and self._carry.height == 0:
-            return pl.Series("new", [True] * keys.len())
+            return pl.repeat(True, keys.len(), eager=True).alias("new")
         carried = self._carry.group_by("key").agg(pl.col("seen").max())
         ranked = (
             frame.with_columns(k=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("key"))

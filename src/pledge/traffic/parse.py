@@ -49,10 +49,12 @@ STRICT = (
     r'(?P<status>[0-9]{3}) (?P<bytes>[0-9]+|-) "(?P<referrer>[^"\x00-\x1f\x7f]*)" '
     r'"(?P<agent>[^"\x00-\x1f\x7f]*)"$'
 )
+# (A browser string whose closing quote is missing, the line's last field, is read to the
+# end of the line, as GoAccess reads it, not dropped as if the line were of the common format.)
 TOLERANT = (
     r"^(?P<ip>[^ ]+) [^ ]+ .*?\[(?P<time>[^\]]+)\] "
     r'"(?P<request>(?:[^"\\]|\\.)*)" (?P<status>[0-9]{3}) (?P<bytes>[0-9]+|-)'
-    r'(?: "(?P<referrer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)")?(?: .*)?$'
+    r'(?: "(?P<referrer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)(?:"|$))?(?: .*)?$'
 )
 REQUEST = r"^(?P<method>[A-Z][A-Z0-9_-]*) (?P<target>[^ ]+)(?: (?P<protocol>HTTP/[0-9.]+))?$"
 IPV4 = r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"  # noqa: E501
@@ -80,20 +82,46 @@ SCHEMA: dict[str, Any] = {
 
 def lines_frame(data: bytes, first_line: int, *, cut_tail: bool = False) -> pl.DataFrame:
     """Split a chunk into numbered lines, decoding UTF-8 (undecodable lines carry a reason)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _lines_slow(data, first_line, cut_tail)
-    if text.endswith("\n"):
-        text = text[:-1]
-    lines = pl.Series("line", [text] if data else [], dtype=pl.String).str.split("\n").explode()
-    if "\r" in text:
-        lines = lines.str.strip_suffix("\r")
+    lines = _split_fast(data)
+    if lines is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _lines_slow(data, first_line, cut_tail)
+        if text.endswith("\n"):
+            text = text[:-1]
+        lines = pl.Series("line", [text] if data else [], dtype=pl.String).str.split("\n")
+        lines = lines.explode()
+        if "\r" in text:
+            lines = lines.str.strip_suffix("\r")
     numbers = pl.int_range(first_line, first_line + len(lines), eager=True, dtype=pl.UInt64)
     reason = pl.Series("reason", [None] * len(lines), dtype=pl.String)
     if cut_tail and len(lines):
         reason = reason.scatter(len(lines) - 1, CUT)
     return pl.DataFrame([numbers.alias("line_number"), lines, reason])
+
+
+def _split_fast(data: bytes) -> pl.Series | None:
+    """The lines of ``data`` split by polars' multi-threaded CSV reader (one column, no
+    quoting), or None where it might not give them exactly: carriage returns, invalid UTF-8, a
+    byte order mark, the separator inside a line. Whatever it returns is checked to add up to
+    ``data`` byte for byte (every line, every length), so it is never wrong, only sometimes
+    not taken."""
+    if not data or b"\r" in data:
+        return None
+    try:
+        lines = pl.read_csv(
+            data, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
+            schema={"line": pl.String}, infer_schema=False, empty_string_is_null=False,
+        )["line"]  # fmt: skip
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    # Only "\n" ends a line here (no "\r" came in), so the lines and the newlines between them
+    # add up to the data exactly when nothing was dropped, merged or changed in length.
+    newlines = len(lines) - (0 if data.endswith(b"\n") else 1)
+    if lines.null_count() or lines.str.len_bytes().sum() + newlines != len(data):
+        return None
+    return lines
 
 
 def _lines_slow(data: bytes, first_line: int, cut_tail: bool) -> pl.DataFrame:
@@ -132,6 +160,10 @@ def parse(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     Columns: ``SCHEMA`` (and ``raw``, the bytes of lines that are not text, if given). A row
     with ``reason`` set did not parse; its fields are null.
     """
+    if "raw" not in frame.columns:
+        every = _strict(frame, now=now)
+        if every is not None:
+            return every
     raw = frame.select("line_number", "raw") if "raw" in frame.columns else None
     if raw is not None:
         frame = frame.drop("raw")
@@ -173,6 +205,27 @@ def parse(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     return out
 
 
+def _strict(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame | None:
+    """``parse`` of a chunk whose every line the strict pattern matches (the usual case), in
+    one pass: pattern, types and checks together; None if any line needs the slower paths."""
+    line = pl.col("line")
+    fast = (
+        pl.col("ip").is_not_null() & pl.col("reason").is_null() & (line.str.len_bytes() <= MAX_LINE)
+    )
+    parsed = (
+        frame.lazy()
+        .with_columns(line.str.extract_groups(STRICT).alias("m"))
+        .unnest("m")
+        .with_columns(fast.alias("_strict"))
+        .pipe(_typed_lazy, "_strict")
+        .with_columns(reason=pl.coalesce(pl.col("reason"), *_sense(now, every_strict=True)))
+        .collect()
+    )
+    if not parsed["_strict"].all():
+        return None
+    return _fields_cleared(parsed.drop("_strict"))
+
+
 def _tolerant(rest: pl.DataFrame) -> pl.DataFrame:
     loose = rest.with_columns(pl.col("line").str.extract_groups(TOLERANT).alias("m")).unnest("m")
     return (
@@ -191,8 +244,12 @@ def _tolerant(rest: pl.DataFrame) -> pl.DataFrame:
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     """Fields as text (from a pattern or JSON) to their types; a field that does not convert
     becomes null and the row is rejected by ``_checked``."""
+    return frame.lazy().pipe(_typed_lazy).collect()
+
+
+def _typed_lazy(frame: pl.LazyFrame, *extra: str) -> pl.LazyFrame:
     time = pl.col("time")
-    if frame.schema.get("time") == pl.String:
+    if frame.collect_schema().get("time") == pl.String:
         time = time.str.to_datetime(CLF_TIME, time_zone="UTC", strict=False)
     return frame.select(
         "line_number",
@@ -208,6 +265,7 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("referrer"),
         pl.col("agent"),
         pl.col("reason").cast(pl.String),
+        *extra,
     )
 
 
@@ -223,10 +281,18 @@ def _empty_fields(rejected: pl.DataFrame) -> pl.DataFrame:
 def _checked(frame: pl.DataFrame, *, now: dt.datetime, strict_rows: int | None) -> pl.DataFrame:
     """Reject rows whose fields parsed but make no sense. ``strict_rows``: when every parsed row
     came from the strict pattern (whose address characters are already checked), how many."""
+    frame = frame.with_columns(
+        reason=pl.coalesce(pl.col("reason"), *_sense(now, every_strict=strict_rows is not None))
+    )
+    return _fields_cleared(frame)
+
+
+def _sense(now: dt.datetime, *, every_strict: bool) -> list[pl.Expr]:
+    """The reasons a parsed row makes no sense, as expressions (null where it does)."""
     ip, time, status = pl.col("ip"), pl.col("time"), pl.col("status")
     parsed = pl.col("reason").is_null()
     checks = []
-    if strict_rows is None:
+    if not every_strict:
         checks += [
             pl.when(parsed & ip.str.contains("%", literal=True)).then(pl.lit(ZONE)),
             pl.when(parsed & ~(ip.str.contains(IPV4) | ip.str.contains(IPV6))).then(pl.lit(NOT_IP)),
@@ -238,7 +304,11 @@ def _checked(frame: pl.DataFrame, *, now: dt.datetime, strict_rows: int | None) 
             pl.lit(BAD_STATUS)
         ),
     ]
-    frame = frame.with_columns(reason=pl.coalesce(pl.col("reason"), *checks))
+    return checks
+
+
+def _fields_cleared(frame: pl.DataFrame) -> pl.DataFrame:
+    """The fields of rejected rows made null."""
     if frame["reason"].null_count() == frame.height:
         return frame
     bad = pl.col("reason").is_not_null()

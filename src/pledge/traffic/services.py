@@ -20,7 +20,7 @@ from pledge.audit.services import audit_record
 from pledge.retention.holds import held_subjects
 from pledge.traffic import periods, store
 from pledge.traffic.models import FileKind, Ingest, LogFile, Origin, VisitSalt
-from pledge.traffic.pipeline import Pipeline
+from pledge.traffic.pipeline import Pipeline, memory_frugal
 from pledge.traffic.sources import Chunk, Progress, SourceError, chunks, size_of
 from pledge.traffic.timing import Timing
 from pledge.traffic.visitors import salt_ref, traffic_category
@@ -48,6 +48,7 @@ def logs_ingest(
     """
     policy = settings.POLICY
     orphans_remove()
+    memory_frugal()
     pipeline = Pipeline(policy=policy, origin=Origin.IMPORT, now=now, sources=list(sources))
     sizes = [size_of(s) for s in sources]
     state = Progress(total=None if None in sizes else sum(s or 0 for s in sizes))
@@ -65,10 +66,10 @@ def logs_ingest(
                 errors.append(str(exc))
 
     try:
-        # One chunk at a time: memory stays that of one chunk whatever the file's size (polars
-        # spreads each step over the cores itself). Preparing the next chunk in a second
-        # thread was measured 25 % faster but 13 MB over the 300 MB budget at 10,000,000
-        # lines (docs/benchmarks.md).
+        # One chunk at a time: memory stays that of one chunk whatever the file's size, and
+        # polars spreads each step over the cores itself. (Preparing the next chunk in a
+        # second thread was measured no faster on two cores, both already busy inside
+        # polars, and 6 to 10 MB heavier.)
         for chunk in read():
             pipeline.feed(pipeline.prepare(chunk))
             if progress is not None:

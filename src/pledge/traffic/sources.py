@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-CHUNK_BYTES = 2 << 20
+CHUNK_BYTES = 4 << 20
 READ_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20  # longer than this is not a log line: cut, and quarantined as such
 GZIP_MAGIC = b"\x1f\x8b"
@@ -119,7 +119,7 @@ def chunks(
     shown = display_name(name)
     stream = _open(name)
     decoder = _Decoder()
-    carry = b""
+    carry = bytearray()  # grows in place: no copy of what was read before at each read
     line = 1
     error: str | None = None
     try:
@@ -140,12 +140,15 @@ def chunks(
                 break
             cut = carry.rfind(b"\n") + 1
             if len(carry) - cut > MAX_LINE_BYTES:
-                carry = carry[: cut + MAX_LINE_BYTES]
+                del carry[cut + MAX_LINE_BYTES :]
             if len(carry) < chunk_bytes or cut == 0:
                 continue
-            body, carry = carry[:cut], carry[cut:]
-            count = body.count(b"\n")
-            yield Chunk(shown, line, body, count)
+            with memoryview(carry) as view:
+                body = [bytes(view[:cut])]  # one copy
+            del carry[:cut]
+            count = body[0].count(b"\n")
+            # Handed over, not kept: the consumer may free the bytes once it has split them.
+            yield Chunk(shown, line, body.pop(), count)
             line += count
         if error is None:
             tail, error = decoder.finish()
@@ -153,6 +156,7 @@ def chunks(
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+    carry = bytes(carry)
     count = carry.count(b"\n") + (0 if carry.endswith(b"\n") or not carry else 1)
     truncated = error is not None and bool(carry) and not carry.endswith(b"\n")
     if carry or error:

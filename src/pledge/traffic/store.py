@@ -77,6 +77,14 @@ QUARANTINE_SCHEMA = pa.schema(
 LEDGER_SCHEMA = pa.schema([("time", pa.timestamp("us", tz="UTC")), ("fingerprint", pa.uint64())])
 SCHEMAS = {FileKind.RAW: RAW_SCHEMA, FileKind.QUARANTINE: QUARANTINE_SCHEMA,
            FileKind.LEDGER: LEDGER_SCHEMA}  # fmt: skip
+DICTIONARY = {
+    FileKind.RAW: ["ip", "method", "target", "protocol", "status", "referrer", "user_agent",
+                   "source"],
+    FileKind.QUARANTINE: ["source", "reason"],
+    FileKind.LEDGER: [],
+}  # fmt: skip
+STATISTICS = ["time", "line_number", "status", "bytes"]
+PAGE_BYTES = 64 * 1024
 
 
 def root() -> Path:
@@ -145,9 +153,10 @@ class PartitionWriter:
         for label in labels:
             part = frame if len(labels) == 1 else frame.filter(periods == label)
             table = part.select(schema.names).to_arrow(compat_level=pl.CompatLevel.newest())
-            self._append(label, table if table.schema == schema else table.cast(schema))
+            table = table if table.schema == schema else table.cast(schema)
+            _append(self._opened(label), table)
 
-    def _append(self, period: str, table: pa.Table) -> None:
+    def _opened(self, period: str) -> _Open:
         current = self._open.get(period)
         if current is None:
             self._sequence += 1
@@ -164,15 +173,19 @@ class PartitionWriter:
                 # Readers see plain Parquet types (text, not Arrow's string_view), which every
                 # engine reads and filters.
                 store_schema=False,
+                # A dictionary only where values repeat (a line, a time, a number rarely do:
+                # building one to throw it away is a third of the writing), and statistics
+                # only where a reader prunes by them (a time range): no min and max of
+                # every line's text.
+                use_dictionary=DICTIONARY[self.kind],
+                write_statistics=STATISTICS,
+                # Pages of 64 KiB: the writer holds a page of each column while it fills, and
+                # that, not the page count, is what it costs (a megabyte a column by default).
+                data_page_size=PAGE_BYTES,
             )
             final = partition_dir(self.kind, self.category, period) / name
             current = self._open[period] = _Open(writer, staged, final)
-        current.writer.write_table(table, row_group_size=max(table.num_rows, 1))
-        times = table.column("time")
-        low, high = pc.min(times).as_py(), pc.max(times).as_py()
-        current.rows += table.num_rows
-        current.first_at = low if current.first_at is None else min(current.first_at, low)
-        current.last_at = high if current.last_at is None else max(current.last_at, high)
+        return current
 
     def close(self) -> list[Written]:
         """Finish every file and move it into its partition; the caller commits the manifest."""
@@ -204,6 +217,15 @@ class PartitionWriter:
                 current.writer.close()
             current.staged.unlink(missing_ok=True)
         self._open.clear()
+
+
+def _append(current: _Open, table: pa.Table) -> None:
+    current.writer.write_table(table, row_group_size=max(table.num_rows, 1))
+    times = table.column("time")
+    low, high = pc.min(times).as_py(), pc.max(times).as_py()
+    current.rows += table.num_rows
+    current.first_at = low if current.first_at is None else min(current.first_at, low)
+    current.last_at = high if current.last_at is None else max(current.last_at, high)
 
 
 def _fsync(path: Path) -> None:

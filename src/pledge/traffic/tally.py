@@ -1,28 +1,30 @@
 """Counting a run's lines per day and group, and handing the database only what changed.
 
-For each (day, dimension, value) the tally keeps views and the distinct visitor hashes seen, in
-memory only. At a checkpoint it gives the increase since the last checkpoint (views, and
-visitors as distinct counts), which is added to ``DailyCount`` rows: adding, never replacing,
-is what lets a live server and an import count the same day at once. Days the stream has left
-behind (ended more than ``SETTLE`` before the latest line seen) are forgotten once written, so
-memory follows the days being counted, not the size of the file.
+For each (day, dimension, value) the tally counts views and distinct visitors, in memory only.
+At a checkpoint it hands over what it counted since the last one, which is added to
+``DailyCount`` rows: adding, never replacing, is what lets a live server and an import count
+the same day at once. Days the stream has left behind (ended more than ``SETTLE`` before the
+latest line seen) are forgotten once written, so memory follows the days being counted, not the
+size of the file.
 
 Groups are 64-bit keys, a hash of the value under a seed per dimension, computed once per
-distinct value; names come back only for the rows written. Distinct visitors are counted as
-they arrive: for each day the tally keeps a sorted array of the (group, visitor) pairs it has
-seen (one 64-bit hash each), finds a batch's new pairs by binary search, and adds those to the
-groups' counts. What a visitor is decides how little has to be kept: an address and a browser
-string, so their browser, device class and country are fixed for the day and counted once, when
-the visitor is first seen; only pages, referring sites and status classes, which vary within a
-visit, need pairs.
+distinct value; names come back only for the rows written.
 
-Facts are buffered and counted a batch at a time (``BATCH`` lines): the work is a few dozen
-frame operations whatever the batch's size, so larger batches cost less per line.
+What a visitor is decides how little has to be kept: an address and a browser string, so their
+browser, device class and country are fixed for the day. A batch of lines (``BATCH``) is
+reduced at once to its visits, (day, visitor) with their lines and those fixed groups, and to
+its (day, page | referring site | status class, visitor) pairs with their lines: a few group-bys
+whatever the batch's size. These reductions wait, and are resolved together at a checkpoint (or
+once they pass ``PENDING_ROWS``): views are their sums; a group's new visitors are the visits
+and pairs not met before on that day. What was met is kept only for days still open, and only
+once a day has been resolved, so a day counted between two checkpoints is the only one whose
+visits and pairs stay in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -30,7 +32,8 @@ import polars as pl
 from pledge.traffic.models import Dimension
 
 SETTLE = dt.timedelta(hours=2)  # how far out of order lines may arrive and still count exactly
-BATCH = 50_000
+BATCH = 25_000
+PENDING_ROWS = 60_000  # reductions waiting to be resolved (about 40 bytes a row)
 
 # The key columns of a fact, by dimension.
 PAIRED = {Dimension.PAGE: "page_k", Dimension.REFERRER: "referrer_k",
@@ -42,7 +45,9 @@ _SEEDS = {dimension: 0x9E3779B97F4A7C15 + i for i, dimension in enumerate(Dimens
 
 _COUNT = {"day": pl.Date, "key": pl.UInt64, "n": pl.UInt64}
 NAMES = {"key": pl.UInt64, "dimension": pl.String, "value": pl.String}
-_WRITTEN = {"day": pl.Date, "key": pl.UInt64, "views": pl.UInt64, "visitors": pl.UInt64}
+_VISITS = {"day": pl.Date, "visitor": pl.UInt64, "n": pl.UInt64, "bot_k": pl.UInt64,
+           **dict.fromkeys(PER_VISITOR.values(), pl.UInt64)}  # fmt: skip
+_PAIRS = {"day": pl.Date, "key": pl.UInt64, "visitor": pl.UInt64, "n": pl.UInt64}
 
 
 def key(dimension: Dimension, value: pl.Expr) -> pl.Expr:
@@ -67,21 +72,19 @@ _SITE = names(Dimension.SITE, pl.Series(["human", "bot"]))
 HUMAN_K, BOT_K = (_SITE.filter(pl.col("value") == v)["key"][0] for v in ("human", "bot"))
 
 
-def _n() -> pl.Expr:
-    return pl.len().cast(pl.UInt64).alias("n")
+def status_class(status: pl.Expr) -> pl.Expr:
+    return (status // 100).cast(pl.String) + "xx"
 
 
-def _first_seen(state: pl.Series | None, batch: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
-    """The rows of ``batch`` whose ``seen`` hash is not in the sorted ``state`` yet (each
-    once), and the state with them added, still sorted."""
-    batch = batch.unique(subset="seen")
-    if state is not None and len(state):
-        at = state.search_sorted(batch["seen"]).clip(0, len(state) - 1)
-        batch = batch.filter(state.gather(at) != batch["seen"])
-        state = pl.concat([state, batch["seen"]]).sort()
-    else:
-        state = batch["seen"].sort()
-    return state, batch
+# Every status code a line can carry (16 bits) has its class's key at its own index: a line's
+# key is one look-up by position, and every class is named here once.
+_CODES = pl.int_range(0, 1 << 16, eager=True).cast(pl.UInt16)
+STATUS_KEYS = pl.select(key(Dimension.STATUS, status_class(pl.lit(_CODES))))[:, 0]
+_STATUS = names(Dimension.STATUS, pl.select(status_class(pl.lit(_CODES)))[:, 0])
+
+
+def _n(column: str = "n") -> pl.Expr:
+    return pl.col(column).sum().cast(pl.UInt64).alias("n")
 
 
 class Tally:
@@ -93,13 +96,16 @@ class Tally:
         self._buffer: list[pl.DataFrame] = []
         self._buffered = 0
         self._days: set[dt.date] = set()
-        self._views = pl.DataFrame(schema=_COUNT)
-        self._visitors = pl.DataFrame(schema=_COUNT)
-        # What has been seen, per day: sorted hashes of (group, visitor) pairs by dimension,
-        # and of visitors (people, bots).
-        self._seen: dict[tuple[dt.date, str], pl.Series] = {}
+        # Reductions of counted batches, not yet resolved.
+        self._visits: list[pl.DataFrame] = []
+        self._pairs: list[pl.DataFrame] = []
+        self._pending = 0
+        # Resolved since the last checkpoint: (day, key, n) parts, and the names of their keys.
+        self._views: list[pl.DataFrame] = []
+        self._visitors: list[pl.DataFrame] = []
         self._names: list[pl.DataFrame] = [_SITE]
-        self._written = pl.DataFrame(schema=_WRITTEN)
+        # Visits and pairs of open days met in earlier resolutions, as 64-bit hashes.
+        self._met = _Met()
 
     def add(self, facts: pl.DataFrame, groups: pl.DataFrame, latest: dt.datetime | None) -> None:
         """Count ``facts`` (columns ``FACTS``; ``bot_k`` null for a person) whose group keys
@@ -117,41 +123,54 @@ class Tally:
         if self.forgotten:
             self.reopened |= self.forgotten & days
         self._buffer.append(facts)
-        self._names.append(groups)
+        if groups.height:
+            self._names.append(groups)
         self._buffered += facts.height
         if self._buffered >= BATCH:
             self._count()
 
     def _count(self) -> None:
-        """Count the buffered facts into the state."""
+        """Reduce the buffered facts to their visits and pairs."""
         if not self._buffer:
             return
-        facts = pl.concat(self._buffer)
+        facts = self._buffer[0] if len(self._buffer) == 1 else pl.concat(self._buffer)
         self._buffer, self._buffered = [], 0
-        humans = facts.filter(pl.col("bot_k").is_null())
-        bots = facts.filter(pl.col("bot_k").is_not_null())
-        views = [
-            self._views,
-            humans.group_by("day").agg(_n()).with_columns(key=pl.lit(HUMAN_K, pl.UInt64)),
-            bots.group_by("day").agg(_n()).with_columns(key=pl.lit(BOT_K, pl.UInt64)),
-            bots.group_by("day", pl.col("bot_k").alias("key")).agg(_n()),
-            *(humans.group_by("day", pl.col(c).alias("key")).agg(_n())
-              for c in (*PAIRED.values(), *PER_VISITOR.values())),
-        ]  # fmt: skip
-        self._views = (
-            pl.concat([v.select(list(_COUNT)).cast(_COUNT) for v in views])  # type: ignore[arg-type]
-            .group_by("day", "key")
-            .agg(pl.col("n").sum())
-        )
-        visitors = [self._visitors]
-        for (day,), rows in facts.partition_by("day", as_dict=True).items():
-            visitors += self._first_visits(day, rows)
-        self._visitors = (
-            pl.concat([v.select(list(_COUNT)).cast(_COUNT) for v in visitors])  # type: ignore[arg-type]
-            .group_by("day", "key")
-            .agg(pl.col("n").sum())
-        )
-        self._names = [pl.concat(self._names).unique(subset="key")]
+        lines = facts.lazy()
+        people = lines.filter(pl.col("bot_k").is_null())
+        visits, *pairs = pl.collect_all(
+            [
+                lines.group_by("day", "visitor").agg(
+                    pl.len().cast(pl.UInt64).alias("n"),
+                    *(pl.col(c).first() for c in ("bot_k", *PER_VISITOR.values())),
+                ),
+                *(people.group_by("day", pl.col(c).alias("key"), "visitor").agg(
+                    pl.len().cast(pl.UInt64).alias("n")) for c in PAIRED.values()),
+            ]
+        )  # fmt: skip
+        self._visits.append(visits)
+        self._pairs.append(pl.concat(pairs))  # different dimensions: no group is in two
+        self._pending += visits.height + self._pairs[-1].height
+        if self._pending >= PENDING_ROWS:
+            self._resolve()
+
+    def _resolve(self) -> None:
+        """Views and new visitors of the waiting reductions."""
+        if not self._visits:
+            return
+        visits = _merged(self._visits, ["day", "visitor"], [pl.col(c).first() for c in (
+            "bot_k", *PER_VISITOR.values())])  # fmt: skip
+        pairs = _merged(self._pairs, ["day", "key", "visitor"], [])
+        self._visits, self._pairs, self._pending = [], [], 0
+        new_visits = self._met.new(visits, pl.struct("day", "visitor").hash(_MET_SEED))
+        new_pairs = self._met.new(pairs, pl.struct("day", "key", "visitor").hash(_MET_SEED))
+        views, visitors = pl.collect_all(
+            [_per_group(visits.lazy(), pairs.lazy(), _n), _per_group(
+                new_visits.lazy(), new_pairs.lazy(), lambda: pl.len().cast(pl.UInt64).alias("n"))]
+        )  # fmt: skip
+        # Summed as they come: a day of many resolutions stays one row a group, not one a
+        # resolution, until the checkpoint.
+        self._views = [_summed([*self._views, views])]
+        self._visitors = [_summed([*self._visitors, visitors])]
 
     def days(self) -> set[dt.date]:
         return set(self._days)
@@ -166,56 +185,28 @@ class Tally:
         settled = self.settled_before()
         return settled is not None and any(d < settled for d in self._days)
 
-    def _first_visits(self, day: dt.date, rows: pl.DataFrame) -> list[pl.DataFrame]:
-        """Counts (key, n) of the visitors ``rows`` bring to each group for the first time."""
-        counted = []
-        people = rows.filter(pl.col("bot_k").is_null())
-        for column in PAIRED.values():
-            pairs = people.select(
-                pl.col(column).alias("key"), pl.struct(column, "visitor").hash(7).alias("seen")
-            )
-            self._seen[(day, column)], new = _first_seen(self._seen.get((day, column)), pairs)
-            counted.append(new.group_by("key").agg(_n()))
-        self._seen[(day, "people")], new = _first_seen(
-            self._seen.get((day, "people")),
-            people.select(*PER_VISITOR.values(), pl.col("visitor").alias("seen")),
-        )
-        counted.append(pl.DataFrame({"key": [HUMAN_K], "n": [new.height]}))
-        counted += [new.group_by(pl.col(c).alias("key")).agg(_n()) for c in PER_VISITOR.values()]
-        bots = rows.filter(pl.col("bot_k").is_not_null())
-        self._seen[(day, "bots")], new = _first_seen(
-            self._seen.get((day, "bots")), bots.select("bot_k", pl.col("visitor").alias("seen"))
-        )
-        counted.append(pl.DataFrame({"key": [BOT_K], "n": [new.height]}))
-        counted.append(new.group_by(pl.col("bot_k").alias("key")).agg(_n()))
-        return [c.with_columns(day=pl.lit(day)) for c in counted]
-
-    def increase(self) -> pl.DataFrame:
-        """(day, dimension, value, views, visitors, key) added since the last ``written``."""
+    def increase(self, names: Callable[[pl.Series], pl.DataFrame] | None = None) -> pl.DataFrame:
+        """(day, dimension, value, views, visitors, key) counted since the last ``written``;
+        ``names``: the names (``NAMES``) of some keys, besides those ``add`` was given."""
         self._count()
-        totals = self._views.rename({"n": "views"}).join(
-            self._visitors.rename({"n": "visitors"}), on=["day", "key"], how="left"
-        )
-        joined = totals.join(self._written, on=["day", "key"], how="left", suffix="_written")
-        increase = joined.select(
-            "day",
-            "key",
-            (pl.col("views") - pl.col("views_written").fill_null(0)).alias("views"),
-            (pl.col("visitors").fill_null(0) - pl.col("visitors_written").fill_null(0)).alias(
-                "visitors"
-            ),
-        ).filter((pl.col("views") > 0) | (pl.col("visitors") > 0))
-        return increase.join(self._names[0], on="key", how="left").select(
-            "day", "dimension", "value", "views", "visitors", "key"
-        )
+        self._resolve()
+        views = _summed(self._views).rename({"n": "views"})
+        visitors = _summed(self._visitors).rename({"n": "visitors"})
+        extra = [] if names is None else [names(views["key"].unique())]
+        named = pl.concat([*self._names, _STATUS, *extra]).unique(subset="key")
+        return (
+            views.join(visitors, on=["day", "key"], how="left")
+            .join(named, on="key", how="left")
+            .select(
+                "day", "dimension", "value", "views",
+                pl.col("visitors").fill_null(0), "key",
+            )
+        )  # fmt: skip
 
     def written(self, increase: pl.DataFrame) -> None:
-        """The database now holds ``increase``: remember it, and forget settled days."""
-        self._written = (
-            pl.concat([self._written, increase.select(list(_WRITTEN))])
-            .group_by("day", "key")
-            .agg(pl.col("views").sum(), pl.col("visitors").sum())
-        )
+        """The database now holds ``increase``: start counting afresh, and forget settled
+        days (what was met on them: a line of theirs that still comes counts anew)."""
+        self._views, self._visitors, self._names = [], [], [_SITE]
         settled = self.settled_before()
         if settled is None:
             return
@@ -224,11 +215,72 @@ class Tally:
             return
         self.forgotten |= gone
         self._days -= gone
-        keep = pl.col("day") >= settled
-        self._views = self._views.filter(keep)
-        self._visitors = self._visitors.filter(keep)
-        self._seen = {k: v for k, v in self._seen.items() if k[0] >= settled}
-        self._written = self._written.filter(keep)
-        kept_keys = self._views.select("key").unique()
-        self._names = [pl.concat([_SITE, self._names[0].join(kept_keys, on="key", how="semi")])
-                       .unique(subset="key")]  # fmt: skip
+        self._met.forget(gone)
+
+
+class _Met:
+    """Hashes of the visits and pairs met on each open day, sorted, in a large and a small
+    run: a lookup is a binary search in each (no hash table built, so no burst of memory),
+    and new hashes are sorted into the small run, merged into the large one once it reaches a
+    quarter of its size. Eight bytes a visit or pair, for the days still open."""
+
+    def __init__(self) -> None:
+        self._days: dict[dt.date, list[pl.Series]] = {}
+
+    def new(self, frame: pl.DataFrame, hashed: pl.Expr) -> pl.DataFrame:
+        """The rows of ``frame`` (with a ``day``) whose ``hashed`` was not met on their day
+        before; they are met now."""
+        frame = frame.with_columns(hashed.alias("_met"))
+        out = []
+        for (day,), part in frame.partition_by("day", as_dict=True).items():
+            runs = self._days.setdefault(day, [_NONE, _NONE])  # type: ignore[index]
+            hashes = part["_met"]
+            for run in runs:
+                if len(run) and len(hashes):
+                    at = run.search_sorted(hashes).clip(0, len(run) - 1)
+                    fresh = run.gather(at) != hashes
+                    part, hashes = part.filter(fresh), hashes.filter(fresh)
+            small = pl.concat([runs[1], hashes]).sort()
+            if len(small) * 4 >= len(runs[0]):
+                runs[:] = [pl.concat([runs[0], small]).sort(), _NONE]
+            else:
+                runs[1] = small
+            out.append(part.drop("_met"))
+        return pl.concat(out) if out else frame.drop("_met")
+
+    def forget(self, days: set[dt.date]) -> None:
+        for day in days:
+            self._days.pop(day, None)
+
+
+_NONE = pl.Series("_met", [], dtype=pl.UInt64)
+_MET_SEED = 0x4D4554
+
+
+def _merged(parts: list[pl.DataFrame], by: list[str], first: list[pl.Expr]) -> pl.DataFrame:
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat(parts).group_by(by).agg(_n(), *first)
+
+
+def _per_group(visits: pl.LazyFrame, pairs: pl.LazyFrame, n) -> pl.LazyFrame:  # type: ignore[no-untyped-def]
+    """(day, key, n) of every group, from visits (people: site, browser, device, country;
+    bots: site and name) and pairs; ``n`` sums lines (views) or counts rows (visitors)."""
+    person = pl.col("bot_k").is_null()
+    site = pl.when(person).then(pl.lit(HUMAN_K, pl.UInt64)).otherwise(pl.lit(BOT_K, pl.UInt64))
+    people = visits.filter(person)
+    parts = [
+        visits.group_by("day", site.alias("key")).agg(n()),
+        visits.filter(~person).group_by("day", pl.col("bot_k").alias("key")).agg(n()),
+        *(people.group_by("day", pl.col(c).alias("key")).agg(n()) for c in PER_VISITOR.values()),
+        pairs.group_by("day", "key").agg(n()),
+    ]
+    return pl.concat([p.select(list(_COUNT)) for p in parts])
+
+
+def _summed(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    if not parts:
+        return pl.DataFrame(schema=_COUNT)
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat(parts).group_by("day", "key").agg(pl.col("n").sum())

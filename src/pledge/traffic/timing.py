@@ -1,7 +1,7 @@
 """Where an ingest spends its time, per stage (for ``--timing`` and the benchmark).
 
-Wall time per stage, summed across chunks; the prepare stages run in a second thread, so the
-stages add up to more than the elapsed time when the two overlap.
+Wall time per stage, summed across chunks. The stages run one after another, so they add up
+to the elapsed time less start-up and what falls between stages (reading the file).
 """
 
 from __future__ import annotations

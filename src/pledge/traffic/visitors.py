@@ -83,15 +83,19 @@ def seed(salt: bytes) -> int:
 
 
 def visitor_ids(frame: pl.DataFrame, salts: Salts) -> pl.DataFrame:
-    """``frame`` (day, ip, agent, ...) with a ``visitor`` column: a 64-bit hash of address
-    and browser string keyed by the day's salt; null on closed days.
+    """``frame`` (day, ip_h, agent_h, ...: ``classify.derive``) with a ``visitor`` column: a
+    64-bit hash of address and browser string keyed by the day's salt; null on closed days.
 
-    polars' seeded hash runs over the whole chunk at once; the hashes exist only in memory.
+    polars' seeded hash over the chunk at once, of the two values' own hashes (computed once,
+    for the lookups); the hashes exist only in memory.
     """
     visitor = pl.lit(None, dtype=pl.UInt64)
-    for day in frame["day"].unique().to_list():
+    days = frame["day"].unique().to_list()
+    for day in days:
         salt = salts.get(day)
         if salt is not None:
-            keyed = pl.struct("ip", "agent").hash(seed(salt))
-            visitor = pl.when(pl.col("day") == day).then(keyed).otherwise(visitor)
+            keyed = pl.struct("ip_h", "agent_h").hash(seed(salt))
+            visitor = keyed if len(days) == 1 else (
+                pl.when(pl.col("day") == day).then(keyed).otherwise(visitor)
+            )  # fmt: skip
     return frame.with_columns(visitor=visitor)
