@@ -1,18 +1,21 @@
 """Check pledge's counts against GoAccess on a real log, and explain every difference.
 
-    python3 -m uv run python bench/traffic/goaccess_check.py [LOG] [--markdown OUT]
+    .venv/bin/python bench/traffic/goaccess_check.py [LOG] [--markdown OUT] [--json OUT]
 
 LOG defaults to ../shared/data/logs/apache_logs. The log is imported by ``pledge logs ingest``
 into a throw-away data directory under a copy of the alps policy whose time zone is UTC (so
 days are GoAccess's days, which runs with TZ=UTC), and GoAccess reads the same file several
-ways (default; ``--4xx-to-unique-count``; ``--crawlers-only -a`` to learn which browser
-strings it calls crawlers; ``--ignore-crawlers``).
+ways: by default; ``--4xx-to-unique-count``; ``--ignore-crawlers --no-query-string`` (its
+people, and pages without their query, as pledge counts them); ``--crawlers-only -a`` (which
+browser strings it calls crawlers); and once per distinct browser string (which browser family
+it names each).
 
-Differences come from definitions, not from reading: every line is also classified here both
-ways (pledge's bot test, and membership in GoAccess's crawler list), and each difference is
-predicted from those per-line facts and must match exactly. The script exits 1 if any
-difference is left unexplained. It reads pledge's day counts directly from the database, small
-groups included: a developer's check, not a report.
+Differences come from definitions, not from reading: every line is also described here the
+way each tool counts it (pledge's bot test and page, GoAccess's crawler list, its decoded path,
+its referring site, its browser family), each difference is predicted from those per-line
+facts, and the prediction must match both tools exactly. The script exits 1 if any difference
+is left unexplained. pledge's counts are read from the database, small groups included: a
+developer's check, not a report. ``compare`` is what ``tests/traffic/test_goaccess.py`` asserts.
 """
 
 from __future__ import annotations
@@ -26,13 +29,19 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_LOG = REPO.parent / "shared" / "data" / "logs" / "apache_logs"
+NOW = dt.datetime(2015, 6, 1, tzinfo=dt.UTC)  # the log is of May 2015: within every period
 
 
 def goaccess(log: Path, *options: str) -> dict:
+    """GoAccess's JSON report of ``log`` (TZ=UTC, every item listed)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
             ["goaccess", str(log), "--log-format=COMBINED", "-o", out.name, "--no-progress",
@@ -51,9 +60,33 @@ def per_day(report: dict, what: str) -> dict[str, int]:
     }
 
 
+def panel(report: dict, *names: str) -> Counter[str]:
+    """Hits per item of one or more panels, summed."""
+    hits: Counter[str] = Counter()
+    for name in names:
+        for item in report[name]["data"]:
+            hits[item["data"]] += item["hits"]["count"]
+    return hits
+
+
 def crawler_agents(log: Path) -> set[str]:
     hosts = goaccess(log, "--crawlers-only", "-a")["hosts"]["data"]
     return {a for h in hosts for a in h.get("items", [])}
+
+
+def goaccess_families(agents: set[str], work: Path) -> dict[str, str]:
+    """The browser family GoAccess names each browser string (a one-line log each)."""
+    sample = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "{}"\n'
+
+    def family(pair: tuple[int, str]) -> tuple[str, str]:
+        i, agent = pair
+        log = work / f"agent-{i}.log"
+        log.write_text(sample.format(agent))
+        browsers = goaccess(log)["browsers"]["data"]
+        return agent, browsers[0]["data"] if browsers else "(none)"
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(family, enumerate(sorted(agents))))
 
 
 def pledge_counts(log: Path, work: Path) -> tuple[dict, dict]:
@@ -74,40 +107,237 @@ def pledge_counts(log: Path, work: Path) -> tuple[dict, dict]:
 
     call_command("migrate", database="keys", verbosity=0)
     call_command("migrate", verbosity=0)
-    from pledge.traffic.models import DailyCount
     from pledge.traffic.services import logs_ingest
 
-    result = logs_ingest(sources=[str(log)], now=dt.datetime(2015, 6, 1, tzinfo=dt.UTC))
-    run = result.ingest
-    rows = {
+    run = logs_ingest(sources=[str(log)], now=NOW).ingest
+    return pledge_totals(run), pledge_rows()
+
+
+def pledge_totals(run: object) -> dict:
+    return {k: getattr(run, k) for k in ("lines_read", "counted", "rejected", "bots")}
+
+
+def pledge_rows() -> dict:
+    from pledge.traffic.models import DailyCount
+
+    return {
         (c.day.isoformat(), c.dimension, c.value): (c.views, c.visitors)
         for c in DailyCount.objects.all()
     }
-    return {"read": run.lines_read, "counted": run.counted, "rejected": run.rejected,
-            "bots": run.bots, "duplicates": run.duplicates}, rows  # fmt: skip
 
 
-def lines_model(log: Path, crawlers: set[str]) -> list[dict]:
-    """Every line with the facts both tools count by, from pledge's own parser."""
+@dataclass(frozen=True)
+class Line:
+    """One line, as each tool counts it."""
+
+    day: str
+    visitor: tuple[str, str]  # address and browser string: both tools' visitor
+    status: int
+    pledge_bot: bool
+    goaccess_crawler: bool
+    page: str  # pledge's: the path, undecoded, without query
+    path: str  # GoAccess's: the path %-decoded, without query
+    site: str  # pledge's referring site ("(direct)" for "-")
+    goaccess_site: str | None  # GoAccess's (none for "-")
+    agent: str
+    agent_closed: bool  # the browser string ends in its quote (else GoAccess names no browser)
+
+
+def lines_model(log: Path, crawlers: set[str]) -> list[Line]:
+    """Every line with the facts both tools count by, from pledge's own parser and rules."""
     import polars as pl
 
     from pledge.traffic import classify, parse
 
-    frame = parse.parse(parse.lines_frame(log.read_bytes(), 1), now=dt.datetime.now(dt.UTC))
-    frame = frame.filter(pl.col("reason").is_null())
+    frame = parse.parse(parse.lines_frame(log.read_bytes(), 1), now=NOW)
+    frame = frame.filter(pl.col("reason").is_null()).with_columns(
+        page=classify.page(pl.col("method"), pl.col("target")),
+        site=classify.referrer_host(pl.col("referrer")),
+    )
     bots = {a: classify.agent_classify(a).bot is not None for a in frame["agent"].unique()}
     return [
-        {"day": r["time"].date().isoformat(), "ip": r["ip"], "agent": r["agent"],
-         "status": r["status"], "pledge_bot": bots[r["agent"]],
-         "goaccess_crawler": r["agent"] in crawlers}
+        Line(
+            day=r["time"].date().isoformat(), visitor=(r["ip"], r["agent"]), status=r["status"],
+            pledge_bot=bots[r["agent"]], goaccess_crawler=r["agent"] in crawlers,
+            page=r["page"], path=unquote(r["target"].split("?", 1)[0]), site=r["site"],
+            goaccess_site=urlsplit(r["referrer"]).hostname if r["referrer"] != "-" else None,
+            agent=r["agent"], agent_closed=r["line"].endswith('"'),
+        )
         for r in frame.iter_rows(named=True)
     ]  # fmt: skip
+
+
+@dataclass
+class Row:
+    measure: str
+    goaccess: object
+    pledge: object
+    why: str
+    explained: bool
+
+
+@dataclass
+class Comparison:
+    rows: list[Row]
+    goaccess_only_crawlers: Counter[str]  # browser string -> lines
+    pledge_only_bots: Counter[str]
+    families: Counter[tuple[str, str]]  # (pledge family, GoAccess family) -> people's lines
+
+    def unexplained(self) -> list[Row]:
+        return [r for r in self.rows if not r.explained]
+
+
+def compare(
+    log: Path,
+    work: Path,
+    counts: Callable[[Path, Path], tuple[dict, dict]] = pledge_counts,
+) -> Comparison:
+    """GoAccess and pledge on ``log``, every measure side by side, each difference predicted
+    from the per-line model. ``counts`` imports the log with pledge (the test passes its own,
+    inside its test database)."""
+    default = goaccess(log)
+    with_4xx = goaccess(log, "--4xx-to-unique-count")
+    people = goaccess(log, "--ignore-crawlers", "--no-query-string")
+    crawlers = crawler_agents(log)
+    totals, rows_ = counts(log, work)
+    model = lines_model(log, crawlers)
+    families = goaccess_families(
+        {m.agent for m in model if not m.goaccess_crawler and m.agent_closed}, work
+    )
+    days = sorted({d for d, _, _ in rows_})
+    rows: list[Row] = []
+
+    def ours(dimension: str, value: str, i: int, day: str | None = None) -> int:
+        return sum(v[i] for (d, dim, val), v in rows_.items()
+                   if dim == dimension and val == value and day in (None, d))  # fmt: skip
+
+    def row(what: str, goa: object, ple: object, why: str, predicted: object = None) -> None:
+        explained = goa == ple or predicted == (goa, ple)
+        rows.append(Row(what, goa, ple, why if explained else f"UNEXPLAINED ({why})", explained))
+
+    g = default["general"]
+    row("lines read", g["total_requests"], totals["lines_read"], "the same")
+    row("valid lines", g["valid_requests"], totals["counted"], "the same: none rejected by either")
+    for day in days:
+        hits = per_day(default, "hits").get(day, 0)
+        row(f"requests {day}", hits, ours("site", "human", 0, day) + ours("site", "bot", 0, day),
+            "the same: people and bots together")  # fmt: skip
+    # Visitors: both define one as (address, browser string, day).
+    for day in days:
+        on_day = [m for m in model if m.day == day]
+        everyone = len({m.visitor for m in on_day})
+        no_4xx = len({m.visitor for m in on_day if not 400 <= m.status < 500})
+        mine = ours("site", "human", 1, day) + ours("site", "bot", 1, day)
+        row(f"visitors {day}, GoAccess --4xx-to-unique-count", per_day(with_4xx, "visitors")
+            .get(day), mine, "the same definition", (everyone, everyone))  # fmt: skip
+        row(f"visitors {day}, GoAccess default", per_day(default, "visitors").get(day), mine,
+            f"GoAccess leaves out requests answered 4xx: {everyone - no_4xx} visitors had "
+            "only those", (no_4xx, everyone))  # fmt: skip
+    # Bots: the same idea, two lists.
+    goa_only = Counter(m.agent for m in model if m.goaccess_crawler and not m.pledge_bot)
+    ple_only = Counter(m.agent for m in model if m.pledge_bot and not m.goaccess_crawler)
+    goa_bots = sum(m.goaccess_crawler for m in model)
+    ple_bots = sum(m.pledge_bot for m in model)
+    pg = people["general"]
+    row("bots' requests", pg["total_requests"] - pg["valid_requests"], totals["bots"],
+        f"two lists: {sum(goa_only.values())} lines GoAccess calls crawlers and pledge "
+        f"people, {sum(ple_only.values())} the other way (listed below)",
+        (goa_bots, ple_bots))  # fmt: skip
+    goa_people = [m for m in model if not m.goaccess_crawler]
+    ple_people = [m for m in model if not m.pledge_bot]
+    # Status classes, pages, referring sites, browsers: people only, on both sides.
+    for item in people["status_codes"]["data"]:
+        cls = item["data"][:1] + "xx"
+        predicted = (sum(str(m.status)[0] == cls[0] for m in goa_people),
+                     sum(str(m.status)[0] == cls[0] for m in ple_people))  # fmt: skip
+        row(f"people's {cls} requests", item["hits"]["count"], ours("status", cls, 0),
+            "the bot lists differ", predicted)  # fmt: skip
+    goa_pages = panel(people, "requests", "static_requests", "not_found")
+    ple_pages = Counter({v: c[0] for (_, dim, v), c in _by_value(rows_, "page").items()})
+    pred_goa, pred_ple = Counter(m.path for m in goa_people), Counter(m.page for m in ple_people)
+    shown_goa, shown_ple, predicted = _items_alike(goa_pages, ple_pages, (pred_goa, pred_ple))
+    decoded = {m.page for m in model if m.page != m.path}
+    row("people's requests per page: pages with the same count", shown_goa, shown_ple,
+        "the bot lists differ; GoAccess files static files (images, scripts, styles) and 404s "
+        f"in panels of their own (added up here), and %-decodes paths ({len(decoded)} pages "
+        "pledge keeps as requested)", predicted)  # fmt: skip
+    goa_sites = panel(people, "referring_sites")
+    ple_sites = Counter({v: c[0] for (_, dim, v), c in _by_value(rows_, "referrer").items()})
+    pred_goa = Counter(m.goaccess_site for m in goa_people if m.goaccess_site)
+    pred_ple = Counter(m.site for m in ple_people)
+    shown_goa, shown_ple, predicted = _items_alike(goa_sites, ple_sites, (pred_goa, pred_ple))
+    row("people's requests per referring site: sites with the same count", shown_goa, shown_ple,
+        f"the bot lists differ; pledge also counts \"(direct)\" ({ple_sites['(direct)']} "
+        "requests without a referrer), which GoAccess leaves out", predicted)  # fmt: skip
+    goa_browsers = panel(people, "browsers")
+    ple_browsers = Counter({v: c[0] for (_, dim, v), c in _by_value(rows_, "browser").items()})
+    pred_goa = Counter(families[m.agent] for m in goa_people if m.agent_closed)
+    unclosed = sum(not m.agent_closed for m in goa_people)
+    pledge_family = {a: _family(a) for a in {m.agent for m in model}}
+    pred_ple = Counter(pledge_family[m.agent] for m in ple_people)
+    crossed = Counter(
+        (pledge_family[m.agent], families[m.agent])
+        for m in model if not m.goaccess_crawler and not m.pledge_bot and m.agent_closed
+    )  # fmt: skip
+    row("people's requests per browser family: families", len(goa_browsers), len(ple_browsers),
+        "two classifiers (GoAccess's own list, ua-parser's uap-core) with their own names: "
+        "the lines of each pair of families are listed below; GoAccess names no browser for "
+        f"{unclosed} line(s) whose browser string lacks its closing quote, which pledge "
+        "reads to the end of the line",
+        (len(goa_browsers), len(ple_browsers))
+        if (goa_browsers, ple_browsers) == (pred_goa, pred_ple) else None)  # fmt: skip
+    return Comparison(rows, goa_only, ple_only, crossed)
+
+
+def _items_alike(
+    goa: Counter[str], ple: Counter[str], predicted: tuple[Counter[str], Counter[str]]
+) -> tuple[str, str, tuple[str, str] | None]:
+    """How many items of a panel both tools count alike, as each side shows it, and that
+    pair again if both tools' counts are exactly the per-line model's (None if not)."""
+    same = sum(goa[k] == ple[k] for k in goa.keys() | ple.keys())
+    shown = (f"{same} of {len(goa)}", f"{same} of {len(ple)}")
+    return *shown, shown if (goa, ple) == predicted else None
+
+
+def _by_value(rows: dict, dimension: str) -> dict:
+    """(views, visitors) per value of one dimension, summed over the days."""
+    out: dict = {}
+    for (_, dim, value), (views, visitors) in rows.items():
+        if dim == dimension:
+            v = out.setdefault(("", dim, value), [0, 0])
+            v[0] += views
+            v[1] += visitors
+    return out
+
+
+def _family(agent: str) -> str:
+    from pledge.traffic import classify
+
+    return classify.agent_classify(agent).browser
+
+
+def markdown(c: Comparison) -> str:
+    lines = ["| measure | GoAccess 1.7 | pledge | why they differ |", "|---|---:|---:|---|"]
+    lines += [f"| {r.measure} | {r.goaccess} | {r.pledge} | {r.why} |" for r in c.rows]
+    lines += [
+        "",
+        "Browser strings GoAccess calls crawlers and pledge counts as people (lines):",
+        "",
+    ]
+    lines += [f"- {n}: `{a}`" for a, n in c.goaccess_only_crawlers.most_common()]
+    lines += ["", "Browser strings pledge counts as bots and GoAccess as people (lines):", ""]
+    lines += [f"- {n}: `{a}`" for a, n in c.pledge_only_bots.most_common()]
+    lines += ["", "People's requests by browser family, as each names it (both call them people):",
+              "", "| pledge (uap-core) | GoAccess | requests |", "|---|---|---:|"]  # fmt: skip
+    lines += [f"| {p} | {g} | {n} |" for (p, g), n in c.families.most_common()]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("log", nargs="?", type=Path, default=REAL_LOG)
     parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument("--json", type=Path, help="and the comparison as JSON here")
     args = parser.parse_args(argv)
     if not args.log.is_file():
         print(f"no log at {args.log}", file=sys.stderr)
@@ -115,84 +345,17 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO / "src"))
     work = Path(tempfile.mkdtemp(prefix="pledge-goaccess-check-"))
     try:
-        return _check(args.log, work, args.markdown)
+        result = compare(args.log, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _check(log: Path, work: Path, markdown: Path | None) -> int:
-    default = goaccess(log)
-    with_4xx = goaccess(log, "--4xx-to-unique-count")
-    no_crawlers = goaccess(log, "--ignore-crawlers")
-    crawlers = crawler_agents(log)
-    totals, counts = pledge_counts(log, work)
-    model = lines_model(log, crawlers)
-    days = sorted({d for d, _, _ in counts})
-
-    def ours(day: str, value: str, i: int) -> int:
-        return counts.get((day, "site", value), (0, 0))[i]
-
-    rows: list[tuple[str, object, object, str]] = []
-    unexplained = 0
-
-    def row(what: str, goa: object, ple: object, why: str, predicted: object = None) -> None:
-        nonlocal unexplained
-        if goa != ple and predicted != (goa, ple):
-            unexplained += 1
-            why = f"UNEXPLAINED ({why})"
-        rows.append((what, goa, ple, why))
-
-    g = default["general"]
-    row("lines read", g["total_requests"], totals["read"], "same")
-    row("valid lines", g["valid_requests"], totals["counted"], "same (no line rejected by either)")
-    for day in days:
-        hits = per_day(default, "hits").get(day, 0)
-        row(f"hits {day}", hits, ours(day, "human", 0) + ours(day, "bot", 0),
-            "people and bots together")  # fmt: skip
-    # Visitors: both define one as (address, browser string, day).
-    for day in days:
-        on_day = [m for m in model if m["day"] == day]
-        everyone = len({(m["ip"], m["agent"]) for m in on_day})
-        no_4xx = len({(m["ip"], m["agent"]) for m in on_day if not 400 <= m["status"] < 500})
-        mine = ours(day, "human", 1) + ours(day, "bot", 1)
-        row(f"visitors {day} (--4xx-to-unique-count)", per_day(with_4xx, "visitors").get(day),
-            mine, "same definition", (everyone, everyone))  # fmt: skip
-        row(f"visitors {day} (GoAccess default)", per_day(default, "visitors").get(day), mine,
-            f"GoAccess leaves out hits with a 4xx status: {everyone - no_4xx} visitors had only "
-            "those", (no_4xx, everyone))  # fmt: skip
-    # Bots: the same idea, two lists.
-    goa_only = Counter(m["agent"] for m in model if m["goaccess_crawler"] and not m["pledge_bot"])
-    ple_only = Counter(m["agent"] for m in model if m["pledge_bot"] and not m["goaccess_crawler"])
-    goa_bots = sum(1 for m in model if m["goaccess_crawler"])
-    ple_bots = sum(1 for m in model if m["pledge_bot"])
-    row("bot lines", no_crawlers["general"]["total_requests"] - no_crawlers["general"][
-        "valid_requests"], totals["bots"],
-        f"{sum(goa_only.values())} lines GoAccess calls crawlers and pledge does not, "
-        f"{sum(ple_only.values())} the other way (listed below)", (goa_bots, ple_bots))  # fmt: skip
-    # Status classes of people's requests (GoAccess --ignore-crawlers against pledge's people).
-    for item in no_crawlers["status_codes"]["data"]:
-        cls = item["data"][:1] + "xx"
-        goa = item["hits"]["count"]
-        mine = sum(v for (d, dim, val), (v, _) in counts.items() if dim == "status" and val == cls)
-        predicted_goa = sum(1 for m in model if not m["goaccess_crawler"]
-                            and str(m["status"])[0] == cls[0])  # fmt: skip
-        predicted_mine = sum(1 for m in model if not m["pledge_bot"]
-                             and str(m["status"])[0] == cls[0])  # fmt: skip
-        row(f"people's {cls} requests", goa, mine, "the bot lists differ (above)",
-            (predicted_goa, predicted_mine))  # fmt: skip
-    lines = ["| measure | GoAccess 1.7 | pledge | why they differ |", "|---|---:|---:|---|"]
-    lines += [f"| {w} | {g} | {p} | {y} |" for w, g, p, y in rows]
-    lines += ["", "Browser strings GoAccess calls crawlers and pledge counts as people "
-              "(lines):", ""]  # fmt: skip
-    lines += [f"- {n} lines: `{a}`" for a, n in goa_only.most_common()]
-    lines += ["", "Browser strings pledge counts as bots and GoAccess as people (lines):", ""]
-    lines += [f"- {n} lines: `{a}`" for a, n in ple_only.most_common()]
-    text = "\n".join(lines) + "\n"
+    text = markdown(result)
     print(text)
-    if markdown:
-        markdown.write_text(text)
-    if unexplained:
-        print(f"{unexplained} differences are not explained", file=sys.stderr)
+    if args.markdown:
+        args.markdown.write_text(text)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in result.rows], indent=2, default=str))
+    if result.unexplained():
+        print(f"{len(result.unexplained())} differences are not explained", file=sys.stderr)
         return 1
     return 0
 

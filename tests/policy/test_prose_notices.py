@@ -17,9 +17,9 @@ from pledge.policy import load, load_text
 from pledge.policy.calendar import Duration, FiscalYearEnd
 from pledge.policy.prose import import_file, import_text
 from tests.policy.test_prose import fill_review
+from tests.shared import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
 NOTICES = SHARED / "data" / "notices"
 SEEDS = SHARED / "seeds"
 POLICIES = REPO / "policies"

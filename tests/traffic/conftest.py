@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.shared import SHARED
 
 from pledge.policy import Policy, load
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SHARED_DATA = SHARED / "data"
 REAL_LOG = SHARED_DATA / "logs" / "apache_logs"
 
 # 2025-05-14 is a Wednesday: in Tokyo and in London alike, the lines below fall on that day.
