@@ -145,3 +145,17 @@ print(record.pk)
 def marketing_consent(site: Site) -> str:
     """A stored consent to marketing, as an imported mailing list leaves; returns its id."""
     return django_script(site, _MARKETING_CONSENT).strip()
+
+
+COUNTED_ADDRESS = "198.51.100.23"
+
+
+def visitors_counted_by_address(site: Site) -> str:
+    """Visit counts grouped by the visitor's network address, as a "top visitors" table added
+    to the statistics would keep them; returns the address."""
+    site.sql(
+        "INSERT INTO traffic_dailycount (day, dimension, value, views, visitors) "
+        "VALUES (?, 'ip', ?, 14, 1)",
+        ("2025-05-14", COUNTED_ADDRESS),
+    )
+    return COUNTED_ADDRESS

@@ -6,7 +6,7 @@ third-party font, a page without HSTS, an altered notice, a second address for r
 newsletter sign-up, and an app that never declared its model to the datamap), and its stores
 are broken before the run (web server logs of 2015 kept unencrypted and past their date, a
 backup holding a copy of the master key, a card number in the undeclared app's table, a
-consent to marketing left by an imported mailing list).
+consent to marketing left by an imported mailing list, visits counted by the visitor's address).
 """
 
 from __future__ import annotations
@@ -49,15 +49,15 @@ def broken(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator
         archive, master_id = breaking.key_in_backup(site)
         breaking.undeclared_note(site)
         consent = breaking.marketing_consent(site)
+        breaking.visitors_counted_by_address(site)
         run = conform(site, tmp / "report", "--stores")
         yield Broken(site, run, archive, master_id, consent)
 
 
 def test_a_broken_alps_site_fails_the_run_and_names_every_broken_clause(broken):
     assert broken.run.returncode == 1, broken.run.output
-    assert {"AL1", "AL2", "AL3", "AL4", "AL5", "AL6", "AL9", "AL11", "AL12", "AL13", "AL14"} <= (
-        broken.run.broken_clauses()
-    )
+    broken_here = {f"AL{n}" for n in (1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14)}
+    assert broken_here <= broken.run.broken_clauses()
     # and what nobody broke still holds: the breakages are told apart
     assert broken.run.status("pages.no_script") == "kept"
     assert broken.run.status("transport.http_redirect") == "kept"
@@ -185,3 +185,14 @@ def test_a_model_missing_from_the_datamap_is_named(broken):
     )
     # and what it keeps in clear is scanned like everything else
     assert "undeclared.Note row 1, text" in run.evidence("stores.cards")
+
+
+@pytest.mark.breaks("AL10", "JC8")
+@pytest.mark.clause("AL10", "JC8")
+def test_visits_counted_by_the_visitor_address_are_named_with_the_row(broken):
+    run = broken.run
+    assert run.status("stores.statistics") == "broken"
+    assert run.clause("AL10") == "broken"
+    evidence = run.evidence("stores.statistics")
+    assert "counts by an undeclared dimension 'ip' [traffic.DailyCount row" in evidence
+    assert "(2025-05-14, ip)" in evidence
