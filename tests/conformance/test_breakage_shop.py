@@ -3,10 +3,11 @@ clause and the evidence of each.
 
 One broken site for the module: its settings add ``tests.conformance.breakage`` (undeclared
 cookie, persistent basket cookie, third-party font, HTTP form, card field, a page without
-HSTS, a pre-ticked marketing box, an account page that ignores unticking it, the visitor's
-address kept, a second address for privacy requests), and its stores are broken before the
-run (a SHA-1 password, card numbers in a message and in an encrypted field, an overdue order,
-an altered audit event). Each test reads the one report of that run.
+HSTS, a pre-ticked marketing box, a date of birth asked at registration, an account page that
+ignores unticking it, the visitor's address kept, a second address for privacy requests), and
+its stores are broken before the run (a SHA-1 password, card numbers in a message and in an
+encrypted field, an overdue order, an altered audit event). Each test reads the one report of
+that run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from tests.conformance import breaking
 from tests.conformance.breakage.middleware import (
+    BIRTH_DATE_LABEL,
     FOREIGN_ADDRESS,
     THIRD_PARTY_FONT,
     UNDECLARED_COOKIE,
@@ -28,6 +30,7 @@ from tests.support.site import Site, running
 BREAKS = [
     "undeclared-cookie", "persistent-basket", "third-party-font", "http-form", "card-field",
     "no-hsts", "ticked-marketing", "marketing-sticks", "store-address", "foreign-mail",
+    "birth-date",
 ]  # fmt: skip
 
 
@@ -57,9 +60,8 @@ def test_a_broken_shop_fails_the_run_and_names_every_broken_clause(broken):
     # then the exit status is 1 and the clause table names each clause broken above
     assert broken.run.returncode == 1, broken.run.output
     assert broken.run.report["ok"] is False
-    assert {"JC1", "JC2", "JC3", "JC4", "JC5", "JC7", "JC10", "JC11", "JC12", "JC13", "JC14"} <= (
-        broken.run.broken_clauses()
-    )
+    broken_here = {f"JC{n}" for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14)}
+    assert broken_here <= broken.run.broken_clauses()
     assert "PROMISES BROKEN" in broken.run.output
     # and the promises nobody broke still hold: the breakages are told apart
     assert broken.run.status("transport.https") == "kept"
@@ -233,3 +235,18 @@ def test_the_terminal_table_shows_each_broken_check_with_its_evidence(broken):
     assert "cookies.declared" in output and "BROKEN" in output
     assert f"- undeclared cookie set: Set-Cookie: {UNDECLARED_COOKIE}=…" in output
     assert output.rstrip().endswith("(exit 1)")
+
+
+@pytest.mark.breaks("JC6")
+@pytest.mark.clause("JC6")
+def test_a_date_of_birth_asked_at_registration_is_named_with_its_page(broken):
+    run = broken.run
+    assert run.status("forms.declared_data") == "broken"
+    assert run.clause("JC6") == "broken"
+    evidence = run.evidence("forms.declared_data")
+    assert (
+        f"asks for date of birth, which the notice does not list: input 'date_of_birth' "
+        f"labelled {BIRTH_DATE_LABEL!r} [{broken.site.url('/account/register/')}]"
+    ) in evidence
+    # the customer could still register: the journey itself is not what broke
+    assert run.status("journey.completed") == "kept"

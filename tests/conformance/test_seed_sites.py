@@ -79,6 +79,10 @@ def test_the_shop_is_held_to_each_of_its_promises(shop_run):
                   "stores.audit", "stores.backups"):  # fmt: skip
         assert run.status(check) == "kept", (check, run.result(check))
     assert "exactly those declared (basket)" in run.result("cookies.declared")["summary"]
+    # and what its forms ask for is what the notice lists
+    assert run.status("forms.declared_data") == "kept"
+    summary = run.result("forms.declared_data")["summary"]
+    assert all(f"{kind} (" in summary for kind in ("address", "email", "name", "telephone"))
     # and the checks of a site without marketing do not apply to one with it
     assert run.status("marketing.none") == "not applicable"
     assert run.status("stores.marketing") == "not applicable"

@@ -15,6 +15,7 @@ UNDECLARED_COOKIE = "_ga"
 NOTICE_ADDITION = "<p>We may share your details with carefully selected partners.</p>"
 FOREIGN_ADDRESS = "privacy@partner-marketing.test"
 NEWSLETTER_BOX = "Send me news and special offers"
+BIRTH_DATE_LABEL = "Date of birth (for birthday offers)"
 
 
 def _html(response: HttpResponse) -> bool:
@@ -99,6 +100,13 @@ class Breakage:
         if on("foreign-mail") and path == "/contact/":
             link = f'<p>Data requests: <a href="mailto:{FOREIGN_ADDRESS}">{FOREIGN_ADDRESS}</a></p>'
             _edit(response, "</main>", f"{link}\n</main>")
+        if on("birth-date") and path == "/account/register/":
+            field = (
+                f'<label for="dob">{BIRTH_DATE_LABEL}</label>'
+                '<input id="dob" name="date_of_birth" type="date" autocomplete="bday">'
+            )
+            _edit(response, '<button type="submit">Create account', f"{field}\n"
+                  '<button type="submit">Create account')  # fmt: skip
         if on("ticked-marketing") and path == "/account/register/":
             _edit(response, 'name="marketing"', 'name="marketing" checked')
         if on("notice-altered") and path == "/privacy/":

@@ -3,6 +3,7 @@
 from pledge.conformance.checks import (  # noqa: F401 - importing registers the checks
     backups,
     cards,
+    collected,
     cookies,
     journey,
     marketing,
@@ -36,6 +37,7 @@ ORDER = (
     "cookies.attributes",
     "requests.first_party",
     "cards.no_field",
+    "forms.declared_data",
     "pages.no_script",
     "notice.served",
     "contact.published",
