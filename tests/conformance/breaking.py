@@ -159,3 +159,31 @@ def visitors_counted_by_address(site: Site) -> str:
         ("2025-05-14", COUNTED_ADDRESS),
     )
     return COUNTED_ADDRESS
+
+
+_IMPORTED_CONSENT = """
+from django.conf import settings
+from pledge.accounts.models import ConsentRecord
+from pledge.accounts.services import customer_register
+from pledge.notices.selectors import notice_current
+
+# A customer who left the marketing box unticked, then found on an old mailing list and
+# "imported" as consenting.
+notice = notice_current(policy=settings.POLICY)
+registered = customer_register(
+    name="Sora Endo", email="sora@example.org", postal_address="4 Mill Street, Leeds",
+    phone="", password="plum-harbour-3307", marketing=False, notice=notice,
+)
+registered.user.is_active = True
+registered.user.save()
+record = ConsentRecord.objects.create(
+    subject=registered.user.subject, purpose="marketing", given=True,
+    form="mailing-list-import", notice=notice,
+)
+print(record.pk)
+"""
+
+
+def imported_consent(site: Site) -> str:
+    """A consent to marketing written from an imported mailing list; returns its id."""
+    return django_script(site, _IMPORTED_CONSENT).strip()

@@ -6,8 +6,8 @@ cookie, persistent basket cookie, third-party font, HTTP form, card field, a pag
 HSTS, a pre-ticked marketing box, a date of birth asked at registration, an account page that
 ignores unticking it, the visitor's address kept, a second address for privacy requests), and
 its stores are broken before the run (a SHA-1 password, card numbers in a message and in an
-encrypted field, an overdue order, an altered audit event). Each test reads the one report of
-that run.
+encrypted field, an overdue order, an altered audit event, a consent imported from a mailing
+list). Each test reads the one report of that run.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Broken:
     message: str
     order: str
     audit_event: int
+    imported_consent: str
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +53,16 @@ def broken(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator
         profile_subject, message, order = breaking.shop_records(site)
         operator = breaking.sha1_password(site)
         event = breaking.alter_audit_event(site)
+        imported = breaking.imported_consent(site)
         run = conform(site, tmp / "report", "--stores")
-        yield Broken(site, run, operator, profile_subject, message, order, event)
+        yield Broken(site, run, operator, profile_subject, message, order, event, imported)
 
 
 def test_a_broken_shop_fails_the_run_and_names_every_broken_clause(broken):
     # then the exit status is 1 and the clause table names each clause broken above
     assert broken.run.returncode == 1, broken.run.output
     assert broken.run.report["ok"] is False
-    broken_here = {f"JC{n}" for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14)}
+    broken_here = {f"JC{n}" for n in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14)}
     assert broken_here <= broken.run.broken_clauses()
     assert "PROMISES BROKEN" in broken.run.output
     # and the promises nobody broke still hold: the breakages are told apart
@@ -250,3 +252,16 @@ def test_a_date_of_birth_asked_at_registration_is_named_with_its_page(broken):
     ) in evidence
     # the customer could still register: the journey itself is not what broke
     assert run.status("journey.completed") == "kept"
+
+
+@pytest.mark.breaks("JC9")
+@pytest.mark.clause("JC9")
+def test_a_consent_imported_from_a_mailing_list_is_named_with_its_record(broken):
+    run = broken.run
+    assert run.status("stores.marketing_audience") == "broken"
+    assert run.clause("JC9") == "broken"
+    evidence = run.evidence("stores.marketing_audience")
+    assert (
+        f"consent recorded on 'mailing-list-import', not a form of the site "
+        f"[accounts.ConsentRecord {broken.imported_consent}"
+    ) in evidence

@@ -75,7 +75,8 @@ def test_the_shop_is_held_to_each_of_its_promises(shop_run):
                   "requests.first_party", "cards.no_field", "notice.served", "contact.published",
                   "journey.completed", "marketing.opt_in", "marketing.change",
                   "conformance.cleanup", "stores.passwords", "stores.cards",
-                  "stores.visitor_address", "stores.statistics", "stores.datamap",
+                  "stores.visitor_address", "stores.statistics", "stores.marketing_audience",
+                  "stores.datamap",
                   "stores.audit", "stores.backups"):  # fmt: skip
         assert run.status(check) == "kept", (check, run.result(check))
     assert "exactly those declared (basket)" in run.result("cookies.declared")["summary"]

@@ -16,6 +16,10 @@ from pledge.vault.blind_index import email_index
 from pledge.vault.models import Subject, SubjectKind
 
 MARKETING = "marketing"
+# Where a customer's decision is recorded: the forms the site shows them, and a rights request
+# they made. A decision recorded anywhere else (an imported list, an edit of the table) is not
+# theirs to prove.
+CONSENT_FORMS = ("registration", "account", "rights-request")
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The checks, registered on import: one module per promise or family of promises."""
 
 from pledge.conformance.checks import (  # noqa: F401 - importing registers the checks
+    audience,
     backups,
     cards,
     collected,
@@ -52,6 +53,7 @@ ORDER = (
     "stores.visitor_address",
     "stores.statistics",
     "stores.marketing",
+    "stores.marketing_audience",
     "retention",
     "stores.partitions_encrypted",
     "stores.datamap",
