@@ -187,3 +187,42 @@ print(record.pk)
 def imported_consent(site: Site) -> str:
     """A consent to marketing written from an imported mailing list; returns its id."""
     return django_script(site, _IMPORTED_CONSENT).strip()
+
+
+_ERASED_AGAINST_THE_RULES = """
+import datetime as dt
+from decimal import Decimal
+from django.utils import timezone
+from pledge.correspondence.models import Direction, Message, Source
+from pledge.datamap import erasure
+from pledge.shop.ledger import LineItem, order_enter
+from pledge.shop.models import Order, PaymentMethod
+from pledge.shop.services import payment_record
+
+# A customer who ordered by e-mail last month and paid by bank transfer...
+order = order_enter(
+    order=Order(placed_at=timezone.now() - dt.timedelta(days=30), shipping_country="JP",
+                postage_method="Yamato", postage=Decimal("800"),
+                payment_method=PaymentMethod.BANK_TRANSFER, currency="JPY"),
+    lines=[LineItem("Toner cartridge TN-243", 1, Decimal("6000"))],
+    email="mei@example.jp", name="Mei Ito", address="1-2-3 Umeda, Osaka", actor="operator",
+)
+payment_record(order=order, method=PaymentMethod.BANK_TRANSFER, amount=order.total,
+               reference="TRANSFER 0001", payer_name="ITO MEI")
+Message.objects.create(
+    subject=order.subject, received_at=timezone.now() - dt.timedelta(days=30),
+    direction=Direction.RECEIVED, source=Source.ADMIN, headers={"subject": "order"},
+    text="Please send one TN-243 toner cartridge.",
+)
+# ...asks to be forgotten, and a version of the erasure that lost its exemptions obliges.
+erasure._kept = lambda *args, **kwargs: None
+erasure.subject_erase(subject_id=order.subject_id, reason="erasure request by e-mail",
+                      actor="operator")
+print(order.subject_id.hex)
+"""
+
+
+def erased_against_the_rules(site: Site) -> str:
+    """A customer's payment records and month-old e-mail erased on request by an erasure that
+    ignored the exemptions; returns the subject id."""
+    return django_script(site, _ERASED_AGAINST_THE_RULES).strip()

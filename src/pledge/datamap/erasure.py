@@ -153,7 +153,8 @@ def subject_erase(
     synthetic = Subject.objects.filter(pk=subject_id, synthetic=True).exists()
     holds = holds_covering(subject=subject_id, now=now)
     decided: dict[str, Outcome] = {}
-    erasable: list[tuple[str, list[Holder]]] = []  # with the holders that have rows
+    # With the holders that have rows, and the newest of their anchors.
+    erasable: list[tuple[str, list[Holder], dt.datetime | None]] = []
     for category in sorted(wanted):
         holders = by_category.get(category, [])
         rows = [(h, anchors_of(h, subject_id)) for h in holders]
@@ -176,16 +177,17 @@ def subject_erase(
         for holder, anchors in rows:
             if anchors and holder.before_erase is not None:
                 holder.before_erase()
-        erasable.append((category, [holder for holder, anchors in rows if anchors]))
+        newest = max((a for _, anchors in rows for a in anchors if a is not None), default=None)
+        erasable.append((category, [holder for holder, anchors in rows if anchors], newest))
     # Every key first, in one durable transaction of the key database: from then on the data
     # is unreadable, and a crash before the rows go leaves only ciphertext for a rerun.
     keyring.shred(
-        [keyring.KeyRef(category=category, subject=subject_id) for category, _ in erasable],
+        [keyring.KeyRef(category=category, subject=subject_id) for category, _, _ in erasable],
         reason=f"erasure: {reason}",
         journal_all=True,
     )
     with transaction.atomic():
-        for category, holders in erasable:
+        for category, holders, newest in erasable:
             count = sum(_apply(holder, subject_id) for holder in holders)
             audit_record(
                 action="subject.erased",
@@ -194,6 +196,9 @@ def subject_erase(
                 rule=reason,
                 subject=subject_id,
                 actor=actor,
+                # When the newest record erased was anchored: whoever audits the erasure can
+                # tell it from one the category's minimum keep forbade (conformance does).
+                detail={"newest_anchor": newest.isoformat()} if newest else {},
             )
             decided[category] = Outcome(category, "erased", count)
     outcomes = [decided[category] for category in sorted(decided)]

@@ -6,6 +6,7 @@ from pledge.conformance.checks import (  # noqa: F401 - importing registers the 
     cards,
     collected,
     cookies,
+    erasures,
     journey,
     marketing,
     notice,
@@ -59,6 +60,7 @@ ORDER = (
     "stores.datamap",
     "stores.audit",
     "stores.backups",
+    "stores.erasures",
 )
 
 
