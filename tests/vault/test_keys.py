@@ -44,3 +44,23 @@ def test_blind_index_matches_whatever_the_case_and_space():
         "kaoru@example.jp"
     )
     assert "kaori" not in blind_index.email_index("kaori@example.jp")
+
+
+def test_many_keys_are_made_together_and_those_that_exist_are_kept(django_assert_max_num_queries):
+    # given one key of a period that exists already
+    first = keyring.KeyRef(category="user.behavior.browsing", period="2025-05-14")
+    existing = keyring.get_or_create(first)
+    refs = [first] + [
+        keyring.KeyRef(category="user.behavior.browsing", period=f"2025-05-{day}")
+        for day in range(15, 25)
+    ]
+    # when ten more are asked for with it
+    with django_assert_max_num_queries(8, connection=connections[KEYS]):
+        keys = keyring.get_or_create_many(refs)
+    # then each has its own key, the existing one unchanged, and each reads back as made
+    assert keys[first.handle] == existing
+    assert len(set(keys.values())) == len(refs) == 11
+    assert all(keyring.get(ref) == keys[ref.handle] for ref in refs)
+    # and asking again makes none
+    assert keyring.get_or_create_many(refs) == keys
+    assert DataKey.objects.using(KEYS).filter(category="user.behavior.browsing").count() == 11

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connections, transaction
+from django.db import connections, transaction
 
 from pledge.vault import crypto, master
 from pledge.vault.models import DataKey, MasterState, ShredEntry
@@ -61,29 +61,59 @@ def get_or_create(ref: KeyRef) -> bytes:
     row = _stored(ref.handle)
     if row is not None:
         return master.unwrap(row)
-    key = crypto.new_key()
-    try:
-        with transaction.atomic(using=KEYS):
-            # Wrap under the master key the key database names now, read under its write lock
-            # (so no rotation is half-way). The key this process cached may have been replaced,
-            # and its file destroyed, by a rotation in another process since: a new data key
-            # wrapped under it would open only until this process restarted, then never again.
-            current = master.current()
-            state = MasterState.objects.using(KEYS).select_for_update().filter(pk=1)
-            if state.values_list("master_id", flat=True).first() != current.id:
-                current = master.current(refresh=True)
-            DataKey.objects.using(KEYS).create(
-                handle=ref.handle,
-                subject=ref.subject,
-                category=ref.category,
-                period=ref.period,
-                wrapped=master.wrap(ref.handle, key, master=current),
-                master_id=current.id,
-            )
-    except IntegrityError:
-        # Another writer created it between our read and our insert: use theirs.
-        return master.unwrap(DataKey.objects.using(KEYS).get(handle=ref.handle))
-    return key
+    return get_or_create_many([ref])[ref.handle]
+
+
+def get_or_create_many(refs: Iterable[KeyRef]) -> dict[str, bytes]:
+    """The data key of each ref, by handle, creating the missing ones together: one durable
+    key-database transaction for all of them (a commit is the cost of a new key, and an import
+    of years of logs needs a salt for each day)."""
+    wanted = {ref.handle: ref for ref in refs}
+    found = {handle: master.unwrap(row) for handle, row in _stored_many(wanted).items()}
+    missing = [ref for handle, ref in wanted.items() if handle not in found]
+    if not missing:
+        return found
+    made = {ref.handle: crypto.new_key() for ref in missing}
+    with transaction.atomic(using=KEYS):
+        # Wrap under the master key the key database names now, read under its write lock
+        # (so no rotation is half-way). The key this process cached may have been replaced,
+        # and its file destroyed, by a rotation in another process since: a new data key
+        # wrapped under it would open only until this process restarted, then never again.
+        current = master.current()
+        state = MasterState.objects.using(KEYS).select_for_update().filter(pk=1)
+        if state.values_list("master_id", flat=True).first() != current.id:
+            current = master.current(refresh=True)
+        DataKey.objects.using(KEYS).bulk_create(
+            [
+                DataKey(
+                    handle=ref.handle,
+                    subject=ref.subject,
+                    category=ref.category,
+                    period=ref.period,
+                    master_id=current.id,
+                    wrapped=master.wrap(ref.handle, made[ref.handle], master=current),
+                )
+                for ref in missing
+            ],
+            ignore_conflicts=True,  # another writer made some meanwhile: theirs are read below
+        )
+    # What is stored now is the key, whoever wrote it.
+    stored = _stored_many({ref.handle: ref for ref in missing})
+    return found | {handle: master.unwrap(row) for handle, row in stored.items()}
+
+
+def _stored_many(refs: dict[str, KeyRef]) -> dict[str, DataKey]:
+    rows: dict[str, DataKey] = {}
+    handles = list(refs)
+    for start in range(0, len(handles), 500):
+        part = handles[start : start + 500]
+        for handle, wrapped, master_id in (
+            DataKey.objects.using(KEYS)
+            .filter(handle__in=part)
+            .values_list("handle", "wrapped", "master_id")
+        ):
+            rows[handle] = DataKey(handle=handle, wrapped=wrapped, master_id=master_id)
+    return rows
 
 
 def shred(refs: Iterable[KeyRef], *, reason: str, journal_all: bool = False) -> int:
