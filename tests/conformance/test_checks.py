@@ -15,7 +15,7 @@ from pledge.conformance.checks.parties import FirstPartyOnly
 from pledge.conformance.checks.transport import FormsOverHttps, Hsts, HttpRedirects, HttpsEverywhere
 from pledge.conformance.record import Exchange, SetCookie
 from pledge.conformance.results import Status, Verdict
-from pledge.policy import load
+from pledge.policy import Policy, load
 from pledge.policy.notice import render
 from tests.conformance.records import ORIGIN, document, field, form, page, probe, visit
 
@@ -256,3 +256,18 @@ def test_a_check_that_crashes_is_an_error_naming_the_exception():
     result = run(Crashing, visit())
     assert result.status is Status.ERROR and not result.passed
     assert result.summary == "the check could not finish: KeyError: 'boom'"
+
+
+def test_a_promise_that_cannot_be_worded_still_gives_a_result():
+    class Unworded(SiteCheck):
+        id, title = "unworded", "Says nothing"
+
+        def promise(self, policy: Policy) -> str:
+            raise TypeError("'bool' object is not callable")
+
+        def verdict(self, context: SiteContext) -> Verdict:
+            return Verdict.kept("fine")
+
+    result = run(Unworded, visit())
+    assert result.status is Status.KEPT
+    assert result.promise.startswith("Says nothing (the promise could not be worded: TypeError")

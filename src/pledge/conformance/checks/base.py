@@ -46,6 +46,13 @@ class Check[C: (SiteContext, StoreContext)](ABC):
         """What the site promises, in the policy's words where it has some."""
         return self.title
 
+    def promise_of(self, policy: Policy) -> str:
+        """``promise``, or the title where it cannot be worded: a report is still written."""
+        try:
+            return self.promise(policy)
+        except Exception as exc:
+            return f"{self.title} (the promise could not be worded: {type(exc).__name__}: {exc})"
+
     def not_applicable(self, context: C) -> str | None:
         """Why this check does not apply to this policy or site, or None when it does."""
         return None
@@ -66,7 +73,7 @@ class Check[C: (SiteContext, StoreContext)](ABC):
         return Result(
             check=self.id,
             title=self.title,
-            promise=self.promise(context.policy),
+            promise=self.promise_of(context.policy),
             clauses=self.clauses,
             status=verdict.status,
             summary=verdict.summary,
@@ -83,7 +90,7 @@ class SiteCheck(Check[SiteContext]):
             return Result(
                 check=self.id,
                 title=self.title,
-                promise=self.promise(context.policy),
+                promise=self.promise_of(context.policy),
                 clauses=self.clauses,
                 status=Status.ERROR,
                 summary=f"the site was not visited: {context.missing}",
