@@ -7,7 +7,7 @@ HSTS, a pre-ticked marketing box, a date of birth asked at registration, an acco
 ignores unticking it, the visitor's address kept, a second address for privacy requests), and
 its stores are broken before the run (a SHA-1 password, card numbers in a message and in an
 encrypted field, an overdue order, an altered audit event, a consent imported from a mailing
-list). Each test reads the one report of that run.
+list, visits counted by the visitor's address). Each test reads the one report of that run.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator
         operator = breaking.sha1_password(site)
         event = breaking.alter_audit_event(site)
         imported = breaking.imported_consent(site)
+        breaking.visitors_counted_by_address(site)
         run = conform(site, tmp / "report", "--stores")
         yield Broken(site, run, operator, profile_subject, message, order, event, imported)
 
@@ -62,7 +63,7 @@ def test_a_broken_shop_fails_the_run_and_names_every_broken_clause(broken):
     # then the exit status is 1 and the clause table names each clause broken above
     assert broken.run.returncode == 1, broken.run.output
     assert broken.run.report["ok"] is False
-    broken_here = {f"JC{n}" for n in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14)}
+    broken_here = {f"JC{n}" for n in range(1, 15)}
     assert broken_here <= broken.run.broken_clauses()
     assert "PROMISES BROKEN" in broken.run.output
     # and the promises nobody broke still hold: the breakages are told apart
@@ -265,3 +266,12 @@ def test_a_consent_imported_from_a_mailing_list_is_named_with_its_record(broken)
         f"consent recorded on 'mailing-list-import', not a form of the site "
         f"[accounts.ConsentRecord {broken.imported_consent}"
     ) in evidence
+
+
+@pytest.mark.breaks("JC8")
+@pytest.mark.clause("JC8")
+def test_visits_counted_by_the_visitor_address_are_named_in_the_shop_too(broken):
+    run = broken.run
+    assert run.status("stores.statistics") == "broken"
+    assert run.clause("JC8") == "broken"
+    assert "counts by an undeclared dimension 'ip'" in run.evidence("stores.statistics")
