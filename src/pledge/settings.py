@@ -295,6 +295,9 @@ PAYMENT_PROVIDER = os.environ.get("PLEDGE_PAYMENT_PROVIDER", "")
 BANK_DETAILS = os.environ.get(
     "PLEDGE_BANK_DETAILS", f"{POLICY.controller.name}, sort code 00-00-00, account 00000000"
 )
+# An order still awaiting payment this many days after it was placed is cancelled, so that its
+# retention starts: an order never paid would otherwise keep its buyer's details for ever.
+UNPAID_ORDER_DAYS = int(os.environ.get("PLEDGE_UNPAID_ORDER_DAYS", "30"))
 SHOP_CURRENCY = os.environ.get("PLEDGE_CURRENCY") or (
     "JPY" if POLICY.law.jurisdiction == "JP" else "GBP"
 )

@@ -148,6 +148,27 @@ CLOSED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 
 
 @transaction.atomic
+def orders_unpaid_cancel(*, now: dt.datetime, after: dt.timedelta) -> int:
+    """Cancel the orders still awaiting payment ``after`` their placing; how many.
+
+    Retention counts from an order's close, and an order never paid is never closed by anyone:
+    without this its buyer's name and address would stay for ever. One audit event for all.
+    """
+    stale = Order.objects.filter(
+        status=OrderStatus.AWAITING_PAYMENT, placed_at__lt=now - after, completed_at=None
+    )
+    count = stale.update(status=OrderStatus.CANCELLED, completed_at=now)
+    if count:
+        audit_record(
+            action="orders.unpaid_cancelled",
+            category="user.behavior.purchase_history",
+            count=count,
+            detail={"unpaid_for_days": after.days},
+        )
+    return count
+
+
+@transaction.atomic
 def order_close(*, order: Order, status: OrderStatus, now: dt.datetime | None = None) -> None:
     """Set a closing status (completed or cancelled): the order's retention counts from the
     first close (``completed_at``), so an order closed by hand in the admin is deleted on

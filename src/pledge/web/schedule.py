@@ -58,6 +58,15 @@ def _expire_visit_salts(now: dt.datetime) -> None:
         log.info("visit salts destroyed: %s", count)
 
 
+def _cancel_unpaid_orders(now: dt.datetime) -> None:
+    """Orders never paid are cancelled after ``UNPAID_ORDER_DAYS``: their retention then starts."""
+    from pledge.shop.services import orders_unpaid_cancel
+
+    count = orders_unpaid_cancel(now=now, after=dt.timedelta(days=settings.UNPAID_ORDER_DAYS))
+    if count:
+        log.info("unpaid orders cancelled: %s", count)
+
+
 def _daily_sweep(now: dt.datetime) -> None:
     """The retention sweep, once a day at the policy's hour in the controller's time zone."""
     from zoneinfo import ZoneInfo
@@ -84,6 +93,7 @@ JOBS: tuple[Callable[[dt.datetime], None], ...] = (
     _purge_sessions,
     _purge_sign_in_attempts,
     _expire_visit_salts,
+    _cancel_unpaid_orders,
     _daily_sweep,
 )
 
