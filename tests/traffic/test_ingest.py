@@ -17,6 +17,7 @@ from tests.traffic.conftest import (
     IPHONE,
     NOON,
     NOW,
+    address,
     combined,
     visits,
 )
@@ -219,3 +220,25 @@ def test_lines_older_than_the_policy_keeps_logs_are_refused_not_stored(under, wr
     assert result.ingest.counted == 0 and result.ingest.refused == 3
     assert result.refusals == {"older than the policy keeps web server logs": 3}
     assert not LogFile.objects.exists()
+
+
+@pytest.mark.clause("JC7")
+def test_a_quiet_sites_weeks_in_one_chunk_count_each_days_visitors_apart(under, write_log):
+    """Three regulars every day for three weeks, and one visitor on one day only: one chunk of
+    many days, each with its own salt."""
+    under("japan-centre")
+    lines = [
+        combined(ip=address(i), at=NOON + dt.timedelta(days=d, minutes=i))
+        for d in range(21) for i in range(3)
+    ] + [combined(ip="192.0.2.77", at=NOON + dt.timedelta(days=4, hours=2))]  # fmt: skip
+    logs_ingest(sources=[str(write_log("quiet.log", lines))], now=NOW + dt.timedelta(days=30))
+
+    per_day = {
+        day: (views, visitors)
+        for day, views, visitors in DailyCount.objects.filter(
+            dimension="site", value="human"
+        ).values_list("day", "views", "visitors")
+    }
+    assert len(per_day) == 21
+    assert per_day.pop(DAY + dt.timedelta(days=4)) == (4, 4)
+    assert set(per_day.values()) == {(3, 3)}

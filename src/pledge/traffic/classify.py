@@ -179,18 +179,28 @@ class _Known:
             .select(pl.col("row").alias(column))
         )
 
-    def learn(self, hashes: pl.Series, rows: pl.Series, values: pl.DataFrame) -> None:
-        """Work out the values of ``values`` whose ``hashes`` have no table ``rows``."""
+    def learn(self, hashes: pl.Series, rows: pl.Series, values: pl.DataFrame) -> pl.Series:
+        """Work out the values of ``values`` whose ``hashes`` have no table ``rows``; the
+        table's row of every line then. Only the lines of values met for the first time are
+        looked up again, among those values alone, not among the whole table."""
         lines = pl.DataFrame({"h": hashes, "i": pl.int_range(len(hashes), eager=True)})
         if self.table.height + rows.null_count() > _CACHE_LIMIT:
             self.retired += self.names()
             self.table = self.table.head(0)
+            rows = pl.repeat(None, len(hashes), dtype=rows.dtype, eager=True).alias(rows.name)
         else:
             lines = lines.filter(rows.is_null())
         new = lines.unique(subset="h")
         made = self.make(values[new["i"]]).with_columns(h=new["h"])
+        start = self.table.height
         self.table = pl.concat([self.table, made.select(list(self.schema))])
         self.index = self.table.select("h").with_row_index("row")
+        placed = (
+            hashes.to_frame("h")
+            .join(self.index.slice(start), on="h", how="left", maintain_order="left")
+            .get_column("row")
+        )
+        return rows.fill_null(placed)
 
     def names(self, keys: pl.Series | None = None) -> list[pl.DataFrame]:
         return _names_of(self.table, self.named, keys)
@@ -350,21 +360,15 @@ def derive(
         "referrer_h": (classifier.referrers, ["referrer"]),
     }
     rows = _positions(kinds, hashes)
-    new = [c for c in kinds if rows[c].null_count()]
-    for column in new:
-        known, values = kinds[column]
-        known.learn(hashes[column], rows[column], good.select(values))
-    if new:
-        rows = _positions(kinds, hashes)
-    found = {c: known.table[rows[c]] for c, (known, _) in kinds.items()}
+    for column, (known, values) in kinds.items():
+        if rows[column].null_count():
+            learnt = known.learn(hashes[column], rows[column], good.select(values))
+            rows = rows.with_columns(learnt)
+    # Only the columns the lines take, gathered line by line (not the names: their text
+    # would be copied for every line, to be thrown away).
+    found = {c: known.table.select(_TAKEN[c])[rows[c]] for c, (known, _) in kinds.items()}
     derived = good.with_columns(
-        found["ip_h"]["valid"],
-        found["ip_h"]["country_k"],
-        found["agent_h"]["browser_k"],
-        found["agent_h"]["device_k"],
-        found["agent_h"]["bot_k"],
-        found["request_h"]["page_k"],
-        found["referrer_h"]["referrer_k"],
+        *(found[c][name] for c, names in _TAKEN.items() for name in names),
         pl.lit(STATUS_KEYS).gather(pl.col("status")).alias("status_k"),
         pl.col("time").dt.convert_time_zone(zone).dt.date().alias("day"),
         hashes["ip_h"],
@@ -379,6 +383,14 @@ def derive(
     ]
     groups = pl.concat(present).unique(subset="key").collect()
     return derived, groups
+
+
+_TAKEN = {
+    "ip_h": ["valid", "country_k"],
+    "agent_h": ["browser_k", "device_k", "bot_k"],
+    "request_h": ["page_k"],
+    "referrer_h": ["referrer_k"],
+}
 
 
 def _positions(kinds: dict[str, tuple[_Known, list[str]]], hashes: pl.DataFrame) -> pl.DataFrame:

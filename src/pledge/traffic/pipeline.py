@@ -151,6 +151,8 @@ class Pipeline:
             self._count(good, source, prepared.groups)
         if self._since_checkpoint >= CHECKPOINT_LINES or self.tally.has_settled():
             self.checkpoint()
+        else:
+            memory_release()
 
     def _estimated_times(self, bad: pl.DataFrame, good: pl.DataFrame, source: str) -> pl.DataFrame:
         """For a line that did not parse, the time of the nearest earlier line that did (or the
@@ -251,23 +253,29 @@ class Pipeline:
     # --- committing ---------------------------------------------------------------------------
 
     def checkpoint(self) -> None:
-        """Move the files into place and commit them with their counts, atomically."""
-        with self.timing("store"):
-            written = [w for writer in self.writers.values() for w in writer.close()]
+        """Move the files into place and commit them with their counts, atomically.
+
+        The last chunk's Parquet is still being written in the background (``store``): the
+        counts are worked out and sent first, and the files closed only then, so that the
+        write goes on meanwhile instead of being waited for."""
         with self.timing("tally"):
             increase = self.tally.increase(self.classifier.names)
-        with self.timing("database"), transaction.atomic():
-            counts.counts_add(increase)
-            LogFile.objects.bulk_create(
-                LogFile(
-                    path=w.path, kind=w.kind, category=w.category, period=w.period,
-                    rows=w.rows, size=w.size, first_at=w.first_at, last_at=w.last_at,
-                    ingest=self.ingest, created_at=self.now,
-                )
-                for w in written
-            )  # fmt: skip
-            Rejection.objects.bulk_create(self._rejections)
-            self._save_totals()
+        with transaction.atomic():
+            with self.timing("database"):
+                counts.counts_add(increase)
+            with self.timing("store"):
+                written = [w for writer in self.writers.values() for w in writer.close()]
+            with self.timing("database"):
+                LogFile.objects.bulk_create(
+                    LogFile(
+                        path=w.path, kind=w.kind, category=w.category, period=w.period,
+                        rows=w.rows, size=w.size, first_at=w.first_at, last_at=w.last_at,
+                        ingest=self.ingest, created_at=self.now,
+                    )
+                    for w in written
+                )  # fmt: skip
+                Rejection.objects.bulk_create(self._rejections)
+                self._save_totals()
         self._rejections = []
         self.tally.written(increase)
         self.classifier.names_released()
@@ -341,8 +349,10 @@ _M_TRIM_THRESHOLD, _M_ARENA_MAX = -1, -8  # glibc's malloc.h
 
 def memory_release() -> None:
     """Hand the C heap's free pages back to the system (glibc keeps them otherwise, arena by
-    arena, after Arrow's and Python's buffers of a day are freed): the resident memory of a
-    long import then stays that of the days being counted."""
+    arena, after Arrow's and Python's buffers are freed): the resident memory of a long import
+    then stays that of the days being counted. After every chunk, not only at checkpoints: a
+    day of 330,000 lines (18 chunks) otherwise left 15 MB more at the peak; half a millisecond
+    a chunk."""
     if _libc is not None:
         _libc.malloc_trim(0)
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pledge.traffic.models import Dimension
+from pledge.traffic.store import Background
 
 SETTLE = dt.timedelta(hours=2)  # how far out of order lines may arrive and still count exactly
 BATCH = 25_000
@@ -106,6 +107,9 @@ class Tally:
         self._names: list[pl.DataFrame] = [_SITE]
         # Visits and pairs of open days met in earlier resolutions, as 64-bit hashes.
         self._met = _Met()
+        # Batches are reduced (and resolved) in a second thread while the caller goes on with
+        # the next chunk; what the reductions change is only touched after ``wait``.
+        self._background = Background()
 
     def add(self, facts: pl.DataFrame, groups: pl.DataFrame, latest: dt.datetime | None) -> None:
         """Count ``facts`` (columns ``FACTS``; ``bot_k`` null for a person) whose group keys
@@ -127,14 +131,21 @@ class Tally:
             self._names.append(groups)
         self._buffered += facts.height
         if self._buffered >= BATCH:
-            self._count()
+            self._background.run(self._reduce, self._taken())
 
-    def _count(self) -> None:
-        """Reduce the buffered facts to their visits and pairs."""
-        if not self._buffer:
-            return
+    def _taken(self) -> pl.DataFrame:
         facts = self._buffer[0] if len(self._buffer) == 1 else pl.concat(self._buffer)
         self._buffer, self._buffered = [], 0
+        return facts
+
+    def _count(self) -> None:
+        """Every batch reduced: the one in the background, then what is buffered."""
+        self._background.wait()
+        if self._buffer:
+            self._reduce(self._taken())
+
+    def _reduce(self, facts: pl.DataFrame) -> None:
+        """Reduce a batch of facts to its visits and pairs."""
         lines = facts.lazy()
         people = lines.filter(pl.col("bot_k").is_null())
         visits, *pairs = pl.collect_all(
@@ -161,8 +172,9 @@ class Tally:
             "bot_k", *PER_VISITOR.values())])  # fmt: skip
         pairs = _merged(self._pairs, ["day", "key", "visitor"], [])
         self._visits, self._pairs, self._pending = [], [], 0
-        new_visits = self._met.new(visits, pl.struct("day", "visitor").hash(_MET_SEED))
-        new_pairs = self._met.new(pairs, pl.struct("day", "key", "visitor").hash(_MET_SEED))
+        # Met is kept per day: a visit is its visitor, a pair its key and visitor.
+        new_visits = self._met.new(visits, pl.col("visitor").hash(_MET_SEED))
+        new_pairs = self._met.new(pairs, pl.struct("key", "visitor").hash(_MET_SEED))
         views, visitors = pl.collect_all(
             [_per_group(visits.lazy(), pairs.lazy(), _n), _per_group(
                 new_visits.lazy(), new_pairs.lazy(), lambda: pl.len().cast(pl.UInt64).alias("n"))]
@@ -206,6 +218,7 @@ class Tally:
     def written(self, increase: pl.DataFrame) -> None:
         """The database now holds ``increase``: start counting afresh, and forget settled
         days (what was met on them: a line of theirs that still comes counts anew)."""
+        self._background.wait()
         self._views, self._visitors, self._names = [], [], [_SITE]
         settled = self.settled_before()
         if settled is None:
@@ -220,29 +233,34 @@ class Tally:
 
 class _Met:
     """Hashes of the visits and pairs met on each open day, sorted, in a large and a small
-    run: a lookup is a binary search in each (no hash table built, so no burst of memory),
-    and new hashes are sorted into the small run, merged into the large one once it reaches a
-    quarter of its size. Eight bytes a visit or pair, for the days still open."""
+    run: a lookup is a join of the sorted new hashes with each run, which polars does as a
+    merge of two sorted columns (no hash table built, so no burst of memory, and a time that
+    does not grow with the run), and new hashes are merged into the small run, merged into the
+    large one once it reaches a quarter of its size. Eight bytes and a bit a visit or pair,
+    for the days still open."""
 
     def __init__(self) -> None:
-        self._days: dict[dt.date, list[pl.Series]] = {}
+        self._days: dict[dt.date, list[pl.DataFrame]] = {}
 
     def new(self, frame: pl.DataFrame, hashed: pl.Expr) -> pl.DataFrame:
-        """The rows of ``frame`` (with a ``day``) whose ``hashed`` was not met on their day
-        before; they are met now."""
-        frame = frame.with_columns(hashed.alias("_met"))
+        """The rows of ``frame`` (with a ``day``; no two rows of a day with the same
+        ``hashed``) whose ``hashed`` was not met on their day before; they are met now."""
+        frame = frame.with_columns(hashed.alias("_met")).sort("_met")
         out = []
         for (day,), part in frame.partition_by("day", as_dict=True).items():
             runs = self._days.setdefault(day, [_NONE, _NONE])  # type: ignore[index]
-            hashes = part["_met"]
+            part = part.with_columns(pl.col("_met").set_sorted())  # a split keeps the order
             for run in runs:
-                if len(run) and len(hashes):
-                    at = run.search_sorted(hashes).clip(0, len(run) - 1)
-                    fresh = run.gather(at) != hashes
-                    part, hashes = part.filter(fresh), hashes.filter(fresh)
-            small = pl.concat([runs[1], hashes]).sort()
-            if len(small) * 4 >= len(runs[0]):
-                runs[:] = [pl.concat([runs[0], small]).sort(), _NONE]
+                if run.height and part.height:
+                    part = (
+                        part.join(run, on="_met", how="left", maintain_order="left")
+                        .filter(pl.col("_seen").is_null())
+                        .drop("_seen")
+                    )
+            met = part.select("_met", _seen=pl.lit(True))
+            small = _merged_sorted(runs[1], met)
+            if small.height * 4 >= runs[0].height:
+                runs[:] = [_merged_sorted(runs[0], small), _NONE]
             else:
                 runs[1] = small
             out.append(part.drop("_met"))
@@ -253,7 +271,16 @@ class _Met:
             self._days.pop(day, None)
 
 
-_NONE = pl.Series("_met", [], dtype=pl.UInt64)
+_NONE = pl.DataFrame(schema={"_met": pl.UInt64, "_seen": pl.Boolean})
+
+
+def _merged_sorted(run: pl.DataFrame, more: pl.DataFrame) -> pl.DataFrame:
+    """Two sorted runs as one, marked sorted (which the joins need to merge, not hash)."""
+    if run.height == 0:
+        return more
+    return run.merge_sorted(more, key="_met").with_columns(pl.col("_met").set_sorted())
+
+
 _MET_SEED = 0x4D4554
 
 

@@ -1,7 +1,9 @@
 """Where an ingest spends its time, per stage (for ``--timing`` and the benchmark).
 
-Wall time per stage, summed across chunks. The stages run one after another, so they add up
-to the elapsed time less start-up and what falls between stages (reading the file).
+Wall time per stage, summed across chunks, as the calling thread spends it. The stages run one
+after another there, so they add up to the elapsed time less start-up and what falls between
+stages (reading the file). Work handed to a second thread (a chunk's Parquet, a batch's
+reduction to visits) counts in its stage only where the caller waits for it.
 """
 
 from __future__ import annotations
