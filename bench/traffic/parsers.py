@@ -68,9 +68,9 @@ def pyarrow_csv(data: bytes) -> int:
         "referrer",
         "agent",
     ).unnest("r")
-    # Rows do not line up with lines once the reader skips one; a real pipeline would have to
-    # map them back (here the generated logs have no bad line, so they do).
-    assert typed.height == len(lines)
+    # Rows no longer line up with lines once the reader skips one (a real pipeline would have
+    # to map them back to report the line by number): what it read is counted, not matched.
+    del lines
     return typed.filter(pl.col("time").is_not_null()).height
 
 
@@ -100,7 +100,7 @@ def measure(name: str, run: Callable[[bytes], int], data: bytes, lines: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("log", nargs="?", type=Path, default=REPO / "bench/traffic/out/1m.log")
+    parser.add_argument("log", nargs="?", type=Path, default=REPO / "bench/out/traffic/1m.log")
     parser.add_argument("--lines", type=int, default=200_000)
     args = parser.parse_args(argv)
     with args.log.open("rb") as f:
