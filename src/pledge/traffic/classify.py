@@ -327,10 +327,6 @@ def page(method: pl.Expr, target: pl.Expr) -> pl.Expr:
     )
 
 
-def status_class(status: pl.Expr) -> pl.Expr:
-    return tally.status_class(status)
-
-
 _SEED = 0x5EED  # of the hashes values are found again by (never stored)
 
 

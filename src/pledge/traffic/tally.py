@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pledge.traffic.background import Background
 from pledge.traffic.models import Dimension
-from pledge.traffic.store import Background
 
 SETTLE = dt.timedelta(hours=2)  # how far out of order lines may arrive and still count exactly
 BATCH = 25_000
@@ -109,7 +109,7 @@ class Tally:
         self._met = _Met()
         # Batches are reduced (and resolved) in a second thread while the caller goes on with
         # the next chunk; what the reductions change is only touched after ``wait``.
-        self._background = Background()
+        self._background = Background("tally-reducer")
 
     def add(self, facts: pl.DataFrame, groups: pl.DataFrame, latest: dt.datetime | None) -> None:
         """Count ``facts`` (columns ``FACTS``; ``bot_k`` null for a person) whose group keys
@@ -290,7 +290,7 @@ def _merged(parts: list[pl.DataFrame], by: list[str], first: list[pl.Expr]) -> p
     return pl.concat(parts).group_by(by).agg(_n(), *first)
 
 
-def _per_group(visits: pl.LazyFrame, pairs: pl.LazyFrame, n) -> pl.LazyFrame:  # type: ignore[no-untyped-def]
+def _per_group(visits: pl.LazyFrame, pairs: pl.LazyFrame, n: Callable[[], pl.Expr]) -> pl.LazyFrame:
     """(day, key, n) of every group, from visits (people: site, browser, device, country;
     bots: site and name) and pairs; ``n`` sums lines (views) or counts rows (visitors)."""
     person = pl.col("bot_k").is_null()
