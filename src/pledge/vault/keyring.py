@@ -61,7 +61,7 @@ def get_or_create(ref: KeyRef) -> bytes:
     row = _stored(ref.handle)
     if row is not None:
         return master.unwrap(row)
-    return get_or_create_many([ref])[ref.handle]
+    return _created([ref])[ref.handle]
 
 
 def get_or_create_many(refs: Iterable[KeyRef]) -> dict[str, bytes]:
@@ -69,11 +69,13 @@ def get_or_create_many(refs: Iterable[KeyRef]) -> dict[str, bytes]:
     key-database transaction for all of them (a commit is the cost of a new key, and an import
     of years of logs needs a salt for each day)."""
     wanted = {ref.handle: ref for ref in refs}
-    found = {handle: master.unwrap(row) for handle, row in _stored_many(wanted).items()}
+    found = {handle: master.unwrap(row) for handle, row in _stored_many(list(wanted)).items()}
     missing = [ref for handle, ref in wanted.items() if handle not in found]
-    if not missing:
-        return found
-    made = {ref.handle: crypto.new_key() for ref in missing}
+    return found | _created(missing) if missing else found
+
+
+def _created(refs: list[KeyRef]) -> dict[str, bytes]:
+    """New keys for ``refs``, by handle; where another writer made one meanwhile, theirs."""
     with transaction.atomic(using=KEYS):
         # Wrap under the master key the key database names now, read under its write lock
         # (so no rotation is half-way). The key this process cached may have been replaced,
@@ -91,25 +93,23 @@ def get_or_create_many(refs: Iterable[KeyRef]) -> dict[str, bytes]:
                     category=ref.category,
                     period=ref.period,
                     master_id=current.id,
-                    wrapped=master.wrap(ref.handle, made[ref.handle], master=current),
+                    wrapped=master.wrap(ref.handle, crypto.new_key(), master=current),
                 )
-                for ref in missing
+                for ref in refs
             ],
-            ignore_conflicts=True,  # another writer made some meanwhile: theirs are read below
+            ignore_conflicts=True,
         )
     # What is stored now is the key, whoever wrote it.
-    stored = _stored_many({ref.handle: ref for ref in missing})
-    return found | {handle: master.unwrap(row) for handle, row in stored.items()}
+    stored = _stored_many([ref.handle for ref in refs])
+    return {handle: master.unwrap(row) for handle, row in stored.items()}
 
 
-def _stored_many(refs: dict[str, KeyRef]) -> dict[str, DataKey]:
+def _stored_many(handles: list[str]) -> dict[str, DataKey]:
     rows: dict[str, DataKey] = {}
-    handles = list(refs)
     for start in range(0, len(handles), 500):
-        part = handles[start : start + 500]
         for handle, wrapped, master_id in (
             DataKey.objects.using(KEYS)
-            .filter(handle__in=part)
+            .filter(handle__in=handles[start : start + 500])
             .values_list("handle", "wrapped", "master_id")
         ):
             rows[handle] = DataKey(handle=handle, wrapped=wrapped, master_id=master_id)
