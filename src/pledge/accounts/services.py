@@ -19,7 +19,8 @@ MARKETING = "marketing"
 # Where a customer's decision is recorded: the forms the site shows them, and a rights request
 # they made. A decision recorded anywhere else (an imported list, an edit of the table) is not
 # theirs to prove.
-CONSENT_FORMS = ("registration", "account", "rights-request")
+REGISTRATION_FORM, ACCOUNT_FORM, RIGHTS_REQUEST_FORM = "registration", "account", "rights-request"
+CONSENT_FORMS = (REGISTRATION_FORM, ACCOUNT_FORM, RIGHTS_REQUEST_FORM)
 
 
 @transaction.atomic
@@ -74,7 +75,7 @@ def customer_register(
         subject=subject,
         purpose=MARKETING,
         given=marketing,
-        form="registration",
+        form=REGISTRATION_FORM,
         notice=notice,
         only_if_changed=False,
     )
@@ -129,7 +130,7 @@ def profile_update(
     phone: str,
     marketing: bool,
     notice: NoticeVersion,
-    form: str = "account",
+    form: str = ACCOUNT_FORM,
 ) -> None:
     """Correct a customer's details and marketing choice (the account page and rectification)."""
     profile = Profile.objects.select_for_update().get(subject=subject)

@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from pledge.accounts.models import ConsentRecord, Profile, User
-from pledge.accounts.services import MARKETING, account_activate, consent_record, customer_register
+from pledge.accounts.services import (
+    ACCOUNT_FORM,
+    MARKETING,
+    account_activate,
+    consent_record,
+    customer_register,
+)
 from pledge.demo.history import History
 from pledge.demo.people import COUNTRIES_UK, Person, people_make
 from pledge.notices.selectors import notice_current
@@ -82,7 +88,7 @@ def _registered(
                     subject=user.subject,
                     purpose=MARKETING,
                     given=not marketing,
-                    form="account",
+                    form=ACCOUNT_FORM,
                     notice=notice,
                 )
                 if record is not None:

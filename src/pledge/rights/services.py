@@ -25,7 +25,13 @@ from django.utils import timezone
 
 from pledge.accounts.models import User
 from pledge.accounts.selectors import profile_of
-from pledge.accounts.services import account_close, consent_current, consent_record, profile_update
+from pledge.accounts.services import (
+    RIGHTS_REQUEST_FORM,
+    account_close,
+    consent_current,
+    consent_record,
+    profile_update,
+)
 from pledge.audit.services import audit_record
 from pledge.datamap.erasure import Outcome, subject_erase
 from pledge.notices.selectors import notice_current
@@ -328,7 +334,7 @@ def rectification_apply(
             phone=after["phone"],
             marketing=after["marketing"],
             notice=notice_current(policy=settings.POLICY),
-            form="rights-request",
+            form=RIGHTS_REQUEST_FORM,
         )
         changed = sorted(k for k in before if before[k] != after[k])
         _complete(request, now=now, outcome=[{"category": "user.account", "corrected": changed}])
@@ -360,7 +366,7 @@ def objection_apply(
                 subject=subject,
                 purpose=marketing,
                 given=False,
-                form="rights-request",
+                form=RIGHTS_REQUEST_FORM,
                 notice=notice_current(policy=policy),
             )
             withdrawn = record is not None
